@@ -1,0 +1,33 @@
+import { createRequire } from "node:module";
+import hardhatToolboxViem from "@nomicfoundation/hardhat-toolbox-viem";
+import { configVariable, defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+const solc = require("solc/package.json") as { version: string };
+
+export default defineConfig({
+  plugins: [hardhatToolboxViem],
+  paths: { sources: "src", tests: { solidity: "test", nodejs: "test" } },
+  solidity: {
+    version: solc.version,
+    path: require.resolve("solc/soljson.js"),
+    settings: { optimizer: { enabled: true, runs: 1_000_000 }, viaIR: false, evmVersion: "cancun" },
+  },
+  networks: {
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    amoy: {
+      type: "http",
+      chainType: "l1",
+      chainId: 80002,
+      url: configVariable("AMOY_RPC_URL"),
+      accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+    },
+    polygon: {
+      type: "http",
+      chainType: "l1",
+      chainId: 137,
+      url: configVariable("POLYGON_RPC_URL"),
+      accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+    },
+  },
+});
