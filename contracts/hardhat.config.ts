@@ -11,7 +11,7 @@ export default defineConfig({
   solidity: {
     version: solc.version,
     path: require.resolve("solc/soljson.js"),
-    settings: { optimizer: { enabled: true, runs: 1_000_000 }, viaIR: false, evmVersion: "cancun" },
+    settings: { optimizer: { enabled: true, runs: 200 }, viaIR: true, evmVersion: "cancun" },
   },
   networks: {
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },

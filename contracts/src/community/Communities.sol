@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+
+/// @title Communities
+/// @notice Energy communities (a cooperative, a building, a microgrid), their members and meters.
+/// A community fixes how its markets run: slot length, gate-closure lead, trading horizon, tick
+/// size, minimum order, seller bond, fee and an optional Chainlink reference-price band.
+abstract contract Communities {
+    /// @notice Kinds of meter; the order is part of the ABI.
+    enum MeterKind {
+        Producer,
+        Consumer,
+        Prosumer,
+        Storage
+    }
+
+    /// @notice Parameters a community is created with.
+    struct CommunityParams {
+        uint32 slotLength; // seconds per delivery slot (a divisor of a day is typical: 900)
+        uint32 gateLead; // seconds before a slot starts when its market closes
+        uint32 horizon; // seconds ahead of a slot's start when its market opens
+        uint64 tickSize; // quote base units per kWh between adjacent price ticks; a multiple of 1000
+        uint64 minOrderWh; // smallest order, in Wh
+        uint64 bondPerKwh; // seller bond locked per kWh offered, quote base units; a multiple of 1000
+        uint16 feeBps; // community fee on delivered energy, basis points
+        address priceFeed; // optional Chainlink reference price (quote tokens per kWh); zero for none
+        uint16 bandBps; // orders farther than this from the reference are refused
+        uint32 maxFeedAge; // a reference older than this is stale
+    }
+
+    /// @notice A community as stored.
+    struct Community {
+        address admin;
+        uint32 slotLength;
+        uint32 gateLead;
+        uint32 horizon;
+        uint64 tickSize;
+        uint64 minOrderWh;
+        uint64 bondPerKwh;
+        uint16 feeBps;
+        uint32 members;
+        address priceFeed;
+        uint16 bandBps;
+        uint32 maxFeedAge;
+    }
+
+    /// @notice A meter as stored.
+    struct Meter {
+        address owner;
+        uint32 communityId;
+        MeterKind kind;
+        bool active;
+        uint32 capacityW;
+        address deviceKey;
+    }
+
+    uint16 public constant MAX_FEE_BPS = 1_000;
+    uint16 public constant MAX_BAND_BPS = 10_000;
+
+    /// @notice Number of communities created; ids run from 1.
+    uint32 public communityCount;
+    /// @notice Number of meters registered; ids run from 1.
+    uint32 public meterCount;
+
+    mapping(uint32 communityId => Community) internal _communities;
+    mapping(uint32 communityId => mapping(address account => bool)) public isMember;
+    mapping(uint32 meterId => Meter) internal _meters;
+
+    event CommunityCreated(
+        uint32 indexed communityId,
+        address indexed admin,
+        string name,
+        CommunityParams params
+    );
+    event CommunityFeeChanged(uint32 indexed communityId, uint16 feeBps);
+    event CommunityPriceBandChanged(
+        uint32 indexed communityId,
+        address priceFeed,
+        uint16 bandBps,
+        uint32 maxFeedAge
+    );
+    event CommunityAdminChanged(uint32 indexed communityId, address indexed admin);
+    event MemberJoined(uint32 indexed communityId, address indexed account);
+    event MeterRegistered(
+        uint32 indexed meterId,
+        address indexed owner,
+        uint32 indexed communityId,
+        uint8 kind,
+        uint32 capacityW,
+        address deviceKey
+    );
+    event MeterTransferred(uint32 indexed meterId, address indexed from, address indexed to);
+    event MeterDeactivated(uint32 indexed meterId);
+
+    error UnknownCommunity(uint32 communityId);
+    error NotCommunityAdmin(uint32 communityId, address account);
+    error NotMember(uint32 communityId, address account);
+    error AlreadyMember(uint32 communityId, address account);
+    error InvalidCommunityParams(string reason);
+    error UnknownMeter(uint32 meterId);
+    error NotMeterOwner(uint32 meterId, address account);
+    error MeterInactive(uint32 meterId);
+    error MeterNotInCommunity(uint32 meterId, uint32 communityId);
+    error InvalidMeter(string reason);
+    error StaleReferencePrice(uint256 updatedAt, uint256 maxAge);
+    error InvalidReferencePrice(int256 answer);
+    error PriceOutsideBand(uint256 price, uint256 referencePrice, uint16 bandBps);
+
+    /// @dev Quote token decimals, for the reference-price conversion.
+    function _quoteDecimals() internal view virtual returns (uint8);
+
+    modifier onlyCommunityAdmin(uint32 communityId) {
+        if (_communities[communityId].admin != msg.sender) revert NotCommunityAdmin(communityId, msg.sender);
+        _;
+    }
+
+    /// @notice Creates a community; the caller becomes its admin and first member.
+    /// @param name Display name, emitted only.
+    /// @param p The community's market parameters.
+    /// @return communityId The new community's id.
+    function createCommunity(
+        string calldata name,
+        CommunityParams calldata p
+    ) external returns (uint32 communityId) {
+        if (p.slotLength == 0 || p.slotLength > 1 days) revert InvalidCommunityParams("slotLength");
+        if (p.horizon <= p.gateLead || p.horizon > 30 days) revert InvalidCommunityParams("horizon");
+        if (p.tickSize == 0 || p.tickSize % 1000 != 0) revert InvalidCommunityParams("tickSize");
+        if (p.bondPerKwh % 1000 != 0) revert InvalidCommunityParams("bondPerKwh");
+        if (p.minOrderWh == 0) revert InvalidCommunityParams("minOrderWh");
+        if (p.feeBps > MAX_FEE_BPS) revert InvalidCommunityParams("feeBps");
+        _checkBand(p.priceFeed, p.bandBps, p.maxFeedAge);
+        communityId = ++communityCount;
+        _communities[communityId] = Community({
+            admin: msg.sender,
+            slotLength: p.slotLength,
+            gateLead: p.gateLead,
+            horizon: p.horizon,
+            tickSize: p.tickSize,
+            minOrderWh: p.minOrderWh,
+            bondPerKwh: p.bondPerKwh,
+            feeBps: p.feeBps,
+            members: 1,
+            priceFeed: p.priceFeed,
+            bandBps: p.bandBps,
+            maxFeedAge: p.maxFeedAge
+        });
+        isMember[communityId][msg.sender] = true;
+        emit CommunityCreated(communityId, msg.sender, name, p);
+        emit MemberJoined(communityId, msg.sender);
+    }
+
+    /// @notice Joins a community as a member.
+    /// @param communityId The community to join.
+    function join(uint32 communityId) external {
+        Community storage c = _community(communityId);
+        if (isMember[communityId][msg.sender]) revert AlreadyMember(communityId, msg.sender);
+        isMember[communityId][msg.sender] = true;
+        ++c.members;
+        emit MemberJoined(communityId, msg.sender);
+    }
+
+    /// @notice Sets the community fee charged on delivered energy (community admin).
+    /// @param communityId The community.
+    /// @param feeBps The new fee in basis points, at most MAX_FEE_BPS.
+    function setCommunityFee(uint32 communityId, uint16 feeBps) external onlyCommunityAdmin(communityId) {
+        if (feeBps > MAX_FEE_BPS) revert InvalidCommunityParams("feeBps");
+        _communities[communityId].feeBps = feeBps;
+        emit CommunityFeeChanged(communityId, feeBps);
+    }
+
+    /// @notice Sets or removes the reference-price band (community admin).
+    /// @param communityId The community.
+    /// @param priceFeed A Chainlink AggregatorV3Interface quoting tokens per kWh, or zero for no band.
+    /// @param bandBps Allowed distance from the reference, basis points.
+    /// @param maxFeedAge Seconds after which the reference is stale and orders are refused.
+    function setPriceBand(
+        uint32 communityId,
+        address priceFeed,
+        uint16 bandBps,
+        uint32 maxFeedAge
+    ) external onlyCommunityAdmin(communityId) {
+        _checkBand(priceFeed, bandBps, maxFeedAge);
+        Community storage c = _communities[communityId];
+        (c.priceFeed, c.bandBps, c.maxFeedAge) = (priceFeed, bandBps, maxFeedAge);
+        emit CommunityPriceBandChanged(communityId, priceFeed, bandBps, maxFeedAge);
+    }
+
+    /// @notice Hands the community's admin role to another account (community admin).
+    /// @param communityId The community.
+    /// @param admin The new admin.
+    function setCommunityAdmin(uint32 communityId, address admin) external onlyCommunityAdmin(communityId) {
+        if (admin == address(0)) revert InvalidCommunityParams("admin");
+        _communities[communityId].admin = admin;
+        emit CommunityAdminChanged(communityId, admin);
+    }
+
+    /// @notice Registers a meter of the caller in a community the caller is a member of.
+    /// @param communityId The community the meter is connected in.
+    /// @param kind Producer, consumer, prosumer or storage.
+    /// @param capacityW The meter's rated power, in W.
+    /// @param deviceKey The address of the key the device signs its readings with.
+    /// @return meterId The new meter's id.
+    function registerMeter(
+        uint32 communityId,
+        MeterKind kind,
+        uint32 capacityW,
+        address deviceKey
+    ) external returns (uint32 meterId) {
+        _community(communityId);
+        if (!isMember[communityId][msg.sender]) revert NotMember(communityId, msg.sender);
+        if (capacityW == 0) revert InvalidMeter("capacityW");
+        if (deviceKey == address(0)) revert InvalidMeter("deviceKey");
+        meterId = ++meterCount;
+        _meters[meterId] = Meter(msg.sender, communityId, kind, true, capacityW, deviceKey);
+        emit MeterRegistered(meterId, msg.sender, communityId, uint8(kind), capacityW, deviceKey);
+    }
+
+    /// @notice Transfers a meter to another member of its community (meter owner).
+    /// @param meterId The meter.
+    /// @param to The new owner.
+    function transferMeter(uint32 meterId, address to) external {
+        Meter storage m = _ownedMeter(meterId);
+        if (!isMember[m.communityId][to]) revert NotMember(m.communityId, to);
+        m.owner = to;
+        emit MeterTransferred(meterId, msg.sender, to);
+    }
+
+    /// @notice Deactivates a meter for good (meter owner); it can no longer back orders.
+    /// @param meterId The meter.
+    function deactivateMeter(uint32 meterId) external {
+        Meter storage m = _ownedMeter(meterId);
+        if (!m.active) revert MeterInactive(meterId);
+        m.active = false;
+        emit MeterDeactivated(meterId);
+    }
+
+    /// @notice A community's parameters.
+    function community(uint32 communityId) external view returns (Community memory) {
+        return _communities[communityId];
+    }
+
+    /// @notice A meter: owner, community, kind, active flag, capacity and device key.
+    function meter(
+        uint32 meterId
+    )
+        external
+        view
+        returns (
+            address owner,
+            uint32 communityId,
+            uint8 kind,
+            bool active,
+            uint32 capacityW,
+            address deviceKey
+        )
+    {
+        Meter storage m = _meters[meterId];
+        return (m.owner, m.communityId, uint8(m.kind), m.active, m.capacityW, m.deviceKey);
+    }
+
+    function _community(uint32 communityId) internal view returns (Community storage c) {
+        c = _communities[communityId];
+        if (c.admin == address(0)) revert UnknownCommunity(communityId);
+    }
+
+    function _ownedMeter(uint32 meterId) private view returns (Meter storage m) {
+        m = _meters[meterId];
+        if (m.owner == address(0)) revert UnknownMeter(meterId);
+        if (m.owner != msg.sender) revert NotMeterOwner(meterId, msg.sender);
+    }
+
+    /// @dev Reverts unless `meterId` is an active meter of `account` in `communityId`.
+    function _checkMeter(uint32 meterId, address account, uint32 communityId) internal view {
+        Meter storage m = _meters[meterId];
+        if (m.owner != account) {
+            if (m.owner == address(0)) revert UnknownMeter(meterId);
+            revert NotMeterOwner(meterId, account);
+        }
+        if (m.communityId != communityId) revert MeterNotInCommunity(meterId, communityId);
+        if (!m.active) revert MeterInactive(meterId);
+    }
+
+    function _checkBand(address priceFeed, uint16 bandBps, uint32 maxFeedAge) private view {
+        if (priceFeed == address(0)) return;
+        if (bandBps == 0 || bandBps > MAX_BAND_BPS) revert InvalidCommunityParams("bandBps");
+        if (maxFeedAge == 0) revert InvalidCommunityParams("maxFeedAge");
+        if (priceFeed.code.length == 0) revert InvalidCommunityParams("priceFeed");
+    }
+
+    /// @dev Reverts if `pricePerKwh` (quote base units) lies outside the community's band around
+    /// the reference price. A stale or non-positive reference refuses every order of the community
+    /// (fail closed) until the feed recovers or the admin removes the band.
+    function _checkPriceBand(Community storage c, uint256 pricePerKwh) internal view {
+        address feed = c.priceFeed;
+        if (feed == address(0)) return;
+        (, int256 answer, , uint256 updatedAt, ) = AggregatorV3Interface(feed).latestRoundData();
+        if (answer <= 0) revert InvalidReferencePrice(answer);
+        if (updatedAt + c.maxFeedAge < block.timestamp) revert StaleReferencePrice(updatedAt, c.maxFeedAge);
+        uint256 referencePrice =
+            (uint256(answer) * 10 ** _quoteDecimals()) / 10 ** AggregatorV3Interface(feed).decimals();
+        uint256 distance =
+            pricePerKwh > referencePrice ? pricePerKwh - referencePrice : referencePrice - pricePerKwh;
+        if (distance * 10_000 > referencePrice * c.bandBps)
+            revert PriceOutsideBand(pricePerKwh, referencePrice, c.bandBps);
+    }
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @notice How an order treats the part that does not match on entry.
+/// Limit rests until the gate; ImmediateOrCancel drops it; FillOrKill reverts unless all of it
+/// matches; PostOnly reverts if any of it would match.
+enum OrderType {
+    Limit,
+    ImmediateOrCancel,
+    FillOrKill,
+    PostOnly
+}
+
+/// @notice One price level of one side of a market: a FIFO queue of claim ranges.
+/// `queued` is the running sum of amounts ever queued, `taken` the amount takers have filled from
+/// the front; cancelled amounts live in the level's CancelTree.
+struct Level {
+    uint64 queued;
+    uint64 taken;
+    uint16 count;
+}
+
+/// @notice Market-wide totals (one per community and delivery slot).
+struct MarketTotals {
+    uint64 tradedWh; // energy matched
+    uint64 resolvedAskWh; // matched energy attributed to seller meters (takers at once, makers at claim)
+    uint128 tradedValue; // quote paid by buyers for matched energy
+}
+
+/// @notice A buyer's position in a market, summed over its fills.
+struct Position {
+    uint64 boughtWh;
+    uint96 paid;
+    uint96 refunded;
+}
+
+/// @notice A seller meter's sales in a market, summed over its fills.
+struct Sale {
+    uint64 soldWh;
+    uint96 proceeds;
+    uint96 bond;
+}

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Communities} from "../community/Communities.sol";
+import {Balances} from "../vault/Balances.sol";
+import {CancelTree} from "./libraries/CancelTree.sol";
+import {OrderId} from "./libraries/OrderId.sol";
+import {TickBitmap} from "./libraries/TickBitmap.sol";
+import {Level, MarketTotals, OrderType, Position, Sale} from "./MarketTypes.sol";
+
+/// @title OrderBook
+/// @notice One order book per (community, delivery slot). Matching on entry with price-time
+/// priority at the maker's price; takers pay per price level, never per maker order: a taker only
+/// advances a level's `taken` counter, and each maker later claims the part of its claim range that
+/// `taken` covers. Markets close at the gate; afterwards every maker's fill is final and claiming
+/// releases what its order still locked.
+abstract contract OrderBook is Communities, Balances {
+    using TickBitmap for TickBitmap.Bitmap;
+    using CancelTree for CancelTree.Tree;
+
+    struct BookSide {
+        TickBitmap.Bitmap ticks;
+        mapping(uint16 tick => Level) levels;
+        mapping(uint16 tick => CancelTree.Tree) cancels;
+    }
+
+    struct Book {
+        BookSide bids;
+        BookSide asks;
+    }
+
+    /// @notice The arguments of an order.
+    struct OrderParams {
+        uint32 communityId;
+        uint40 slotStart; // the delivery slot's start, unix seconds, a multiple of the slot length
+        bool isBid;
+        uint16 tick; // limit price = tick × community tick size (quote base units per kWh)
+        uint64 amountWh;
+        uint32 meterId; // the seller's delivering meter, or the buyer's consuming meter
+        OrderType orderType;
+    }
+
+    /// @notice What a placed order did.
+    struct OrderResult {
+        uint256 orderId; // non-zero when a remainder rests in the book
+        uint64 filledWh;
+        uint128 value; // quote paid (bid) or earned before settlement (ask) for the filled part
+        uint64 restingWh;
+    }
+
+    // Order record: owner (160) | meterId (32) | amount (24) | queue start (40).
+    mapping(uint256 orderId => uint256) internal _orders;
+    mapping(uint256 marketId => Book) internal _books;
+    mapping(uint256 marketId => MarketTotals) internal _totals;
+    /// @notice Filled bid-maker value still held in the makers' locked balances, per market.
+    mapping(uint256 marketId => uint256) public pendingBidValue;
+    mapping(uint256 marketId => mapping(address buyer => Position)) internal _positions;
+    mapping(uint256 marketId => mapping(uint32 meterId => Sale)) internal _sales;
+
+    /// @notice A remainder rested in the book. Side, tick and queue index are packed in `orderId`.
+    event OrderPlaced(
+        uint256 indexed orderId,
+        address indexed owner,
+        uint256 indexed marketId,
+        uint32 meterId,
+        uint64 amountWh,
+        uint64 queueStart
+    );
+    /// @notice A taker matched `amountWh` at one price level; `levelTaken` is the level's new
+    /// `taken` counter, from which the makers' fills follow.
+    event Trade(
+        uint256 indexed marketId,
+        address indexed taker,
+        bool indexed takerIsBid,
+        uint32 takerMeterId,
+        uint16 tick,
+        uint64 amountWh,
+        uint128 value,
+        uint64 levelTaken
+    );
+    /// @notice The unfilled remainder of a resting order was cancelled.
+    event OrderCancelled(uint256 indexed orderId, address indexed owner, uint64 cancelledWh);
+    /// @notice A maker order was claimed after the gate: its fill is final and its lock released.
+    event OrderClaimed(
+        uint256 indexed orderId,
+        address indexed owner,
+        uint64 filledWh,
+        uint128 value,
+        uint128 released
+    );
+
+    error MarketNotOpen(uint256 marketId);
+    error MarketClosed(uint256 marketId);
+    error MarketStillOpen(uint256 marketId);
+    error SlotNotAligned(uint40 slotStart, uint32 slotLength);
+    error InvalidTick(uint16 tick);
+    error AmountTooSmall(uint64 amountWh, uint64 minOrderWh);
+    error AmountTooLarge(uint64 amountWh, uint256 maxWh);
+    error LevelFull(uint16 tick);
+    error WouldCross(uint16 tick, uint16 bestOpposite);
+    error FillOrKillNotFilled(uint64 filledWh, uint64 amountWh);
+    error UnknownOrder(uint256 orderId);
+    error NotOrderOwner(uint256 orderId, address account);
+    error NothingToCancel(uint256 orderId);
+
+    /// @notice Places an order: matches what crosses, then rests, drops or reverts per its type.
+    /// @param p The order.
+    /// @return r The order id (if it rests), the filled amount and its value, and what rests.
+    function placeOrder(OrderParams calldata p) external returns (OrderResult memory r) {
+        _requireNotPaused();
+        return _place(p);
+    }
+
+    /// @notice Places several orders in one call.
+    /// @param orders The orders, each as in `placeOrder`.
+    /// @return results One result per order.
+    function placeOrders(OrderParams[] calldata orders) external returns (OrderResult[] memory results) {
+        _requireNotPaused();
+        results = new OrderResult[](orders.length);
+        for (uint256 i; i < orders.length; ++i) results[i] = _place(orders[i]);
+    }
+
+    /// @notice Cancels the unfilled remainder of a resting order before the gate (owner only).
+    /// @param orderId The order.
+    function cancel(uint256 orderId) external {
+        _cancel(orderId);
+    }
+
+    /// @notice Cancels several resting orders (owner only).
+    /// @param orderIds The orders.
+    function cancelMany(uint256[] calldata orderIds) external {
+        for (uint256 i; i < orderIds.length; ++i) _cancel(orderIds[i]);
+    }
+
+    /// @notice Claims maker orders after their market's gate: records each final fill and releases
+    /// what the order still locks. Anyone may claim; proceeds always go to the order's owner.
+    /// @param orderIds The orders.
+    function claim(uint256[] calldata orderIds) external {
+        for (uint256 i; i < orderIds.length; ++i) _claim(orderIds[i]);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The best bid and ask ticks of a market (`found` false for an empty side).
+    function bestPrices(
+        uint256 marketId
+    ) external view returns (bool hasBid, uint16 bestBid, bool hasAsk, uint16 bestAsk) {
+        Book storage book = _books[marketId];
+        (hasBid, bestBid) = book.bids.ticks.highest();
+        (hasAsk, bestAsk) = book.asks.ticks.lowest();
+    }
+
+    /// @notice One price level: amount queued, taken, cancelled, still available, and order count.
+    function level(
+        uint256 marketId,
+        bool isBid,
+        uint16 tick
+    )
+        external
+        view
+        returns (uint64 queued, uint64 taken, uint256 cancelled, uint256 available, uint16 count)
+    {
+        BookSide storage side = isBid ? _books[marketId].bids : _books[marketId].asks;
+        Level memory l = side.levels[tick];
+        cancelled = side.cancels[tick].total();
+        return (l.queued, l.taken, cancelled, l.queued - l.taken - cancelled, l.count);
+    }
+
+    /// @notice A resting or unclaimed order: owner, meter, amount, cancelled and filled so far.
+    function order(
+        uint256 orderId
+    )
+        external
+        view
+        returns (address owner, uint32 meterId, uint64 amountWh, uint64 cancelledWh, uint64 filledWh)
+    {
+        uint256 rec = _orders[orderId];
+        if (rec == 0) revert UnknownOrder(orderId);
+        (uint256 marketId, bool isBid, uint16 tick, uint256 index) = OrderId.decode(orderId);
+        BookSide storage side = isBid ? _books[marketId].bids : _books[marketId].asks;
+        uint256 cancelled;
+        uint256 filled;
+        (cancelled, filled) = _fillOf(side, tick, index, rec);
+        return (
+            address(uint160(rec)),
+            uint32(rec >> 160),
+            uint64((rec >> 192) & 0xffffff),
+            uint64(cancelled),
+            uint64(filled)
+        );
+    }
+
+    /// @notice A market's totals: energy traded, energy attributed to seller meters, value traded.
+    function marketTotals(uint256 marketId) external view returns (MarketTotals memory) {
+        return _totals[marketId];
+    }
+
+    /// @notice A buyer's position in a market.
+    function position(uint256 marketId, address buyer) external view returns (Position memory) {
+        return _positions[marketId][buyer];
+    }
+
+    /// @notice A seller meter's sales in a market.
+    function sale(uint256 marketId, uint32 meterId) external view returns (Sale memory) {
+        return _sales[marketId][meterId];
+    }
+
+    /// @notice The market id of a community's delivery slot.
+    function marketIdOf(uint32 communityId, uint40 slotStart) external pure returns (uint256) {
+        return OrderId.marketId(communityId, slotStart);
+    }
+
+    /// @notice When a market opens and when its gate closes.
+    function marketWindow(uint256 marketId) public view returns (uint256 opensAt, uint256 gateAt) {
+        (uint32 communityId, uint40 slotStart) = OrderId.marketOf(marketId);
+        Community storage c = _community(communityId);
+        return (uint256(slotStart) - c.horizon, uint256(slotStart) - c.gateLead);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _requireNotPaused() internal view virtual;
+
+    function _place(OrderParams calldata p) private returns (OrderResult memory r) {
+        Community storage c = _community(p.communityId);
+        if (!isMember[p.communityId][msg.sender]) revert NotMember(p.communityId, msg.sender);
+        _checkMeter(p.meterId, msg.sender, p.communityId);
+        if (p.slotStart % c.slotLength != 0) revert SlotNotAligned(p.slotStart, c.slotLength);
+        uint256 marketId = OrderId.marketId(p.communityId, p.slotStart);
+        if (block.timestamp + c.horizon < p.slotStart) revert MarketNotOpen(marketId);
+        if (block.timestamp + c.gateLead >= p.slotStart) revert MarketClosed(marketId);
+        if (p.tick == 0) revert InvalidTick(p.tick);
+        if (p.amountWh < c.minOrderWh) revert AmountTooSmall(p.amountWh, c.minOrderWh);
+        if (p.amountWh > CancelTree.MAX_AMOUNT) revert AmountTooLarge(p.amountWh, CancelTree.MAX_AMOUNT);
+        uint256 unit = c.tickSize / 1000; // quote base units per Wh per tick: values are exact
+        _checkPriceBand(c, uint256(p.tick) * c.tickSize);
+
+        Book storage book = _books[marketId];
+        uint256 remaining = p.amountWh;
+        uint256 value;
+        if (p.orderType == OrderType.PostOnly) {
+            (bool found, uint16 best) = p.isBid ? book.asks.ticks.lowest() : book.bids.ticks.highest();
+            if (found && (p.isBid ? best <= p.tick : best >= p.tick)) revert WouldCross(p.tick, best);
+        } else {
+            (remaining, value) = _match(marketId, book, p, unit);
+        }
+        uint256 filled = p.amountWh - remaining;
+        if (p.orderType == OrderType.FillOrKill && remaining != 0) {
+            revert FillOrKillNotFilled(uint64(filled), p.amountWh);
+        }
+        bool rests = remaining != 0 && (p.orderType == OrderType.Limit || p.orderType == OrderType.PostOnly);
+
+        Balance storage bal = _balances[msg.sender];
+        uint256 bondPerWh = c.bondPerKwh / 1000;
+        if (p.isBid) {
+            // The buyer pays the makers' prices now; the resting remainder locks its limit value.
+            uint256 lock = rests ? remaining * p.tick * unit : 0;
+            uint256 free = bal.free;
+            if (free < value + lock) revert InsufficientBalance(free, value + lock);
+            unchecked {
+                bal.free = uint128(free - value - lock);
+            }
+            if (lock != 0) bal.locked += uint128(lock);
+            if (filled != 0) {
+                Position storage pos = _positions[marketId][msg.sender];
+                pos.boughtWh += uint64(filled);
+                pos.paid += uint96(value);
+                MarketTotals storage t = _totals[marketId];
+                t.tradedWh += uint64(filled);
+                t.tradedValue += uint128(value);
+            }
+        } else {
+            // The seller bonds what it sold and what rests; proceeds wait in escrow for settlement.
+            uint256 bonded = filled + (rests ? remaining : 0);
+            if (bonded * bondPerWh != 0) _lock(bal, bonded * bondPerWh);
+            if (filled != 0) {
+                Sale storage s = _sales[marketId][p.meterId];
+                s.soldWh += uint64(filled);
+                s.proceeds += uint96(value);
+                s.bond += uint96(filled * bondPerWh);
+                MarketTotals storage t = _totals[marketId];
+                t.tradedWh += uint64(filled);
+                t.resolvedAskWh += uint64(filled);
+                t.tradedValue += uint128(value);
+                pendingBidValue[marketId] += value;
+            }
+        }
+
+        r.filledWh = uint64(filled);
+        r.value = uint128(value);
+        if (rests) {
+            r.orderId = _enqueue(marketId, book, p, remaining);
+            r.restingWh = uint64(remaining);
+        }
+    }
+
+    /// @dev Crosses the opposite side up to the limit; returns what is left and its matched value.
+    function _match(
+        uint256 marketId,
+        Book storage book,
+        OrderParams calldata p,
+        uint256 unit
+    ) private returns (uint256 remaining, uint256 value) {
+        remaining = p.amountWh;
+        BookSide storage opposite = p.isBid ? book.asks : book.bids;
+        while (remaining != 0) {
+            (bool found, uint16 tick) = p.isBid ? opposite.ticks.lowest() : opposite.ticks.highest();
+            if (!found || (p.isBid ? tick > p.tick : tick < p.tick)) break;
+            Level storage l = opposite.levels[tick];
+            uint64 queued = l.queued;
+            uint64 taken = l.taken;
+            uint256 available = queued - taken - opposite.cancels[tick].total();
+            uint256 fill = remaining < available ? remaining : available;
+            if (fill == available) opposite.ticks.clear(tick);
+            taken += uint64(fill);
+            l.taken = taken;
+            uint256 v = fill * tick * unit;
+            unchecked {
+                remaining -= fill;
+                value += v;
+            }
+            emit Trade(marketId, msg.sender, p.isBid, p.meterId, tick, uint64(fill), uint128(v), taken);
+        }
+    }
+
+    function _enqueue(
+        uint256 marketId,
+        Book storage book,
+        OrderParams calldata p,
+        uint256 amount
+    ) private returns (uint256 orderId) {
+        BookSide storage side = p.isBid ? book.bids : book.asks;
+        Level storage l = side.levels[p.tick];
+        uint16 index = l.count;
+        if (index >= CancelTree.CAPACITY) revert LevelFull(p.tick);
+        uint64 start = l.queued;
+        l.queued = start + uint64(amount);
+        l.count = index + 1;
+        if (!side.ticks.has(p.tick)) side.ticks.set(p.tick);
+        orderId = OrderId.encode(marketId, p.isBid, p.tick, index);
+        _orders[orderId] =
+            uint256(uint160(msg.sender)) |
+            (uint256(p.meterId) << 160) |
+            (amount << 192) |
+            (uint256(start) << 216);
+        emit OrderPlaced(orderId, msg.sender, marketId, p.meterId, uint64(amount), start);
+    }
+
+    /// @dev An order's cancelled amount and its fill so far (final after the gate).
+    function _fillOf(
+        BookSide storage side,
+        uint16 tick,
+        uint256 index,
+        uint256 rec
+    ) private view returns (uint256 cancelled, uint256 filled) {
+        CancelTree.Tree storage tree = side.cancels[tick];
+        cancelled = tree.get(index);
+        uint256 size = ((rec >> 192) & 0xffffff) - cancelled;
+        uint256 start = (rec >> 216) - tree.prefix(index);
+        uint256 taken = side.levels[tick].taken;
+        if (taken > start) filled = taken - start < size ? taken - start : size;
+    }
+
+    function _cancel(uint256 orderId) private {
+        uint256 rec = _orders[orderId];
+        if (rec == 0) revert UnknownOrder(orderId);
+        address owner = address(uint160(rec));
+        if (owner != msg.sender) revert NotOrderOwner(orderId, msg.sender);
+        (uint256 marketId, bool isBid, uint16 tick, uint256 index) = OrderId.decode(orderId);
+        (uint32 communityId, uint40 slotStart) = OrderId.marketOf(marketId);
+        Community storage c = _communities[communityId];
+        if (block.timestamp + c.gateLead >= slotStart) revert MarketClosed(marketId);
+
+        BookSide storage side = isBid ? _books[marketId].bids : _books[marketId].asks;
+        (uint256 cancelled, uint256 filled) = _fillOf(side, tick, index, rec);
+        uint256 remaining = ((rec >> 192) & 0xffffff) - cancelled - filled;
+        if (remaining == 0) revert NothingToCancel(orderId);
+        {
+            CancelTree.Tree storage tree = side.cancels[tick];
+            tree.add(index, remaining);
+            Level storage l = side.levels[tick];
+            if (l.queued - l.taken == tree.total()) side.ticks.clear(tick);
+        }
+
+        _unlock(owner, remaining * (isBid ? tick * (c.tickSize / 1000) : c.bondPerKwh / 1000));
+        emit OrderCancelled(orderId, owner, uint64(remaining));
+    }
+
+    function _claim(uint256 orderId) private {
+        uint256 rec = _orders[orderId];
+        if (rec == 0) revert UnknownOrder(orderId);
+        (uint256 marketId, bool isBid, uint16 tick, uint256 index) = OrderId.decode(orderId);
+        Community storage c = _closedMarketCommunity(marketId);
+        (uint256 cancelled, uint256 filled) = _fillOf(
+            isBid ? _books[marketId].bids : _books[marketId].asks,
+            tick,
+            index,
+            rec
+        );
+        delete _orders[orderId];
+        uint256 unfilled = ((rec >> 192) & 0xffffff) - cancelled - filled;
+        uint256 price = tick * (c.tickSize / 1000);
+        uint256 released =
+            isBid
+                ? _claimBid(marketId, address(uint160(rec)), filled, filled * price, unfilled * price)
+                : _claimAsk(marketId, rec, filled, filled * price, unfilled * (c.bondPerKwh / 1000));
+        emit OrderClaimed(
+            orderId,
+            address(uint160(rec)),
+            uint64(filled),
+            uint128(filled * price),
+            uint128(released)
+        );
+    }
+
+    /// @dev The community of a market whose gate has closed.
+    function _closedMarketCommunity(uint256 marketId) private view returns (Community storage c) {
+        (uint32 communityId, uint40 slotStart) = OrderId.marketOf(marketId);
+        c = _communities[communityId];
+        if (block.timestamp + c.gateLead < slotStart) revert MarketStillOpen(marketId);
+    }
+
+    /// @dev A bid maker's filled value leaves its locked balance for the market's escrow; the
+    /// unfilled remainder returns to its free balance.
+    function _claimBid(
+        uint256 marketId,
+        address owner,
+        uint256 filled,
+        uint256 value,
+        uint256 released
+    ) private returns (uint256) {
+        Balance storage b = _balances[owner];
+        b.locked -= uint128(value + released);
+        b.free += uint128(released);
+        if (filled != 0) {
+            Position storage pos = _positions[marketId][owner];
+            pos.boughtWh += uint64(filled);
+            pos.paid += uint96(value);
+            pendingBidValue[marketId] -= value;
+        }
+        return released;
+    }
+
+    /// @dev An ask maker's fill is attributed to its meter, whose bond stays locked until
+    /// settlement; the bond of the unfilled remainder returns to the seller's free balance.
+    function _claimAsk(
+        uint256 marketId,
+        uint256 rec,
+        uint256 filled,
+        uint256 value,
+        uint256 released
+    ) private returns (uint256) {
+        _unlock(address(uint160(rec)), released);
+        if (filled != 0) {
+            Sale storage s = _sales[marketId][uint32(rec >> 160)];
+            uint256 bondPerWh = _communities[uint32(marketId >> 40)].bondPerKwh / 1000;
+            s.soldWh += uint64(filled);
+            s.proceeds += uint96(value);
+            s.bond += uint96(filled * bondPerWh);
+            _totals[marketId].resolvedAskWh += uint64(filled);
+        }
+        return released;
+    }
+}
