@@ -30,20 +30,21 @@ abstract contract Communities {
         uint32 maxFeedAge; // a reference older than this is stale
     }
 
-    /// @notice A community as stored.
+    /// @notice A community as stored. The first word holds everything order entry reads; the
+    /// reference feed is read only by communities that set a band.
     struct Community {
-        address admin;
-        uint32 slotLength;
-        uint32 gateLead;
-        uint32 horizon;
+        uint24 slotLength;
+        uint24 gateLead;
+        uint24 horizon;
         uint64 tickSize;
-        uint64 minOrderWh;
-        uint64 bondPerKwh;
+        uint24 minOrderWh;
         uint16 feeBps;
-        uint32 members;
-        address priceFeed;
         uint16 bandBps;
         uint32 maxFeedAge;
+        uint32 bondPerWh;
+        address priceFeed;
+        address admin;
+        uint32 members;
     }
 
     /// @notice A meter as stored.
@@ -58,6 +59,8 @@ abstract contract Communities {
 
     uint16 public constant MAX_FEE_BPS = 1_000;
     uint16 public constant MAX_BAND_BPS = 10_000;
+    /// @notice The largest order, in Wh (see CancelTree).
+    uint256 public constant MAX_ORDER_WH = (1 << 24) - 1;
 
     /// @notice Number of communities created; ids run from 1.
     uint32 public communityCount;
@@ -127,24 +130,26 @@ abstract contract Communities {
         if (p.slotLength == 0 || p.slotLength > 1 days) revert InvalidCommunityParams("slotLength");
         if (p.horizon <= p.gateLead || p.horizon > 30 days) revert InvalidCommunityParams("horizon");
         if (p.tickSize == 0 || p.tickSize % 1000 != 0) revert InvalidCommunityParams("tickSize");
-        if (p.bondPerKwh % 1000 != 0) revert InvalidCommunityParams("bondPerKwh");
-        if (p.minOrderWh == 0) revert InvalidCommunityParams("minOrderWh");
+        if (p.bondPerKwh % 1000 != 0 || p.bondPerKwh / 1000 > type(uint32).max) {
+            revert InvalidCommunityParams("bondPerKwh");
+        }
+        if (p.minOrderWh == 0 || p.minOrderWh > MAX_ORDER_WH) revert InvalidCommunityParams("minOrderWh");
         if (p.feeBps > MAX_FEE_BPS) revert InvalidCommunityParams("feeBps");
         _checkBand(p.priceFeed, p.bandBps, p.maxFeedAge);
         communityId = ++communityCount;
         _communities[communityId] = Community({
-            admin: msg.sender,
-            slotLength: p.slotLength,
-            gateLead: p.gateLead,
-            horizon: p.horizon,
+            slotLength: uint24(p.slotLength),
+            gateLead: uint24(p.gateLead),
+            horizon: uint24(p.horizon),
             tickSize: p.tickSize,
-            minOrderWh: p.minOrderWh,
-            bondPerKwh: p.bondPerKwh,
+            minOrderWh: uint24(p.minOrderWh),
             feeBps: p.feeBps,
-            members: 1,
-            priceFeed: p.priceFeed,
             bandBps: p.bandBps,
-            maxFeedAge: p.maxFeedAge
+            maxFeedAge: p.maxFeedAge,
+            bondPerWh: uint32(p.bondPerKwh / 1000),
+            priceFeed: p.priceFeed,
+            admin: msg.sender,
+            members: 1
         });
         isMember[communityId][msg.sender] = true;
         emit CommunityCreated(communityId, msg.sender, name, p);
@@ -262,7 +267,7 @@ abstract contract Communities {
 
     function _community(uint32 communityId) internal view returns (Community storage c) {
         c = _communities[communityId];
-        if (c.admin == address(0)) revert UnknownCommunity(communityId);
+        if (c.slotLength == 0) revert UnknownCommunity(communityId);
     }
 
     function _ownedMeter(uint32 meterId) private view returns (Meter storage m) {
@@ -283,7 +288,10 @@ abstract contract Communities {
     }
 
     function _checkBand(address priceFeed, uint16 bandBps, uint32 maxFeedAge) private view {
-        if (priceFeed == address(0)) return;
+        if (priceFeed == address(0)) {
+            if (bandBps != 0) revert InvalidCommunityParams("bandBps");
+            return;
+        }
         if (bandBps == 0 || bandBps > MAX_BAND_BPS) revert InvalidCommunityParams("bandBps");
         if (maxFeedAge == 0) revert InvalidCommunityParams("maxFeedAge");
         if (priceFeed.code.length == 0) revert InvalidCommunityParams("priceFeed");
@@ -293,8 +301,8 @@ abstract contract Communities {
     /// the reference price. A stale or non-positive reference refuses every order of the community
     /// (fail closed) until the feed recovers or the admin removes the band.
     function _checkPriceBand(Community storage c, uint256 pricePerKwh) internal view {
+        if (c.bandBps == 0) return;
         address feed = c.priceFeed;
-        if (feed == address(0)) return;
         (, int256 answer, , uint256 updatedAt, ) = AggregatorV3Interface(feed).latestRoundData();
         if (answer <= 0) revert InvalidReferencePrice(answer);
         if (updatedAt + c.maxFeedAge < block.timestamp) revert StaleReferencePrice(updatedAt, c.maxFeedAge);

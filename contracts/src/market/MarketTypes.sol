@@ -12,11 +12,14 @@ enum OrderType {
 }
 
 /// @notice One price level of one side of a market: a FIFO queue of claim ranges.
-/// `queued` is the running sum of amounts ever queued, `taken` the amount takers have filled from
-/// the front; cancelled amounts live in the level's CancelTree.
+/// `queued` is the running sum of amounts ever queued; `taken` is how far the front of the queue
+/// has been consumed, by takers and by cancels at the front; `cancelled` is the total of cancels
+/// behind the front, whose positions live in the level's CancelTree. What rests is
+/// `queued - taken - cancelled`.
 struct Level {
     uint64 queued;
     uint64 taken;
+    uint64 cancelled;
     uint16 count;
 }
 

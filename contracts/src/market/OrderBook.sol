@@ -92,9 +92,9 @@ abstract contract OrderBook is Communities, Balances {
     error MarketNotOpen(uint256 marketId);
     error MarketClosed(uint256 marketId);
     error MarketStillOpen(uint256 marketId);
-    error SlotNotAligned(uint40 slotStart, uint32 slotLength);
+    error SlotNotAligned(uint40 slotStart, uint256 slotLength);
     error InvalidTick(uint16 tick);
-    error AmountTooSmall(uint64 amountWh, uint64 minOrderWh);
+    error AmountTooSmall(uint64 amountWh, uint256 minOrderWh);
     error AmountTooLarge(uint64 amountWh, uint256 maxWh);
     error LevelFull(uint16 tick);
     error WouldCross(uint16 tick, uint16 bestOpposite);
@@ -161,9 +161,8 @@ abstract contract OrderBook is Communities, Balances {
         returns (uint64 queued, uint64 taken, uint256 cancelled, uint256 available, uint16 count)
     {
         BookSide storage side = isBid ? _books[marketId].bids : _books[marketId].asks;
-        Level memory l = side.levels[tick];
-        cancelled = side.cancels[tick].total();
-        return (l.queued, l.taken, cancelled, l.queued - l.taken - cancelled, l.count);
+        Level memory lvl = side.levels[tick];
+        return (lvl.queued, lvl.taken, lvl.cancelled, lvl.queued - lvl.taken - lvl.cancelled, lvl.count);
     }
 
     /// @notice A resting or unclaimed order: owner, meter, amount, cancelled and filled so far.
@@ -178,9 +177,7 @@ abstract contract OrderBook is Communities, Balances {
         if (rec == 0) revert UnknownOrder(orderId);
         (uint256 marketId, bool isBid, uint16 tick, uint256 index) = OrderId.decode(orderId);
         BookSide storage side = isBid ? _books[marketId].bids : _books[marketId].asks;
-        uint256 cancelled;
-        uint256 filled;
-        (cancelled, filled) = _fillOf(side, tick, index, rec);
+        (uint256 cancelled, , uint256 filled) = _fillOf(side, tick, index, rec);
         return (
             address(uint160(rec)),
             uint32(rec >> 160),
@@ -223,7 +220,8 @@ abstract contract OrderBook is Communities, Balances {
 
     function _place(OrderParams calldata p) private returns (OrderResult memory r) {
         Community storage c = _community(p.communityId);
-        if (!isMember[p.communityId][msg.sender]) revert NotMember(p.communityId, msg.sender);
+        // Owning an active meter of the community implies membership (meters are registered and
+        // transferred to members only, and membership is never revoked).
         _checkMeter(p.meterId, msg.sender, p.communityId);
         if (p.slotStart % c.slotLength != 0) revert SlotNotAligned(p.slotStart, c.slotLength);
         uint256 marketId = OrderId.marketId(p.communityId, p.slotStart);
@@ -231,7 +229,7 @@ abstract contract OrderBook is Communities, Balances {
         if (block.timestamp + c.gateLead >= p.slotStart) revert MarketClosed(marketId);
         if (p.tick == 0) revert InvalidTick(p.tick);
         if (p.amountWh < c.minOrderWh) revert AmountTooSmall(p.amountWh, c.minOrderWh);
-        if (p.amountWh > CancelTree.MAX_AMOUNT) revert AmountTooLarge(p.amountWh, CancelTree.MAX_AMOUNT);
+        if (p.amountWh > MAX_ORDER_WH) revert AmountTooLarge(p.amountWh, MAX_ORDER_WH);
         uint256 unit = c.tickSize / 1000; // quote base units per Wh per tick: values are exact
         _checkPriceBand(c, uint256(p.tick) * c.tickSize);
 
@@ -251,7 +249,7 @@ abstract contract OrderBook is Communities, Balances {
         bool rests = remaining != 0 && (p.orderType == OrderType.Limit || p.orderType == OrderType.PostOnly);
 
         Balance storage bal = _balances[msg.sender];
-        uint256 bondPerWh = c.bondPerKwh / 1000;
+        uint256 bondPerWh = c.bondPerWh;
         if (p.isBid) {
             // The buyer pays the makers' prices now; the resting remainder locks its limit value.
             uint256 lock = rests ? remaining * p.tick * unit : 0;
@@ -306,14 +304,13 @@ abstract contract OrderBook is Communities, Balances {
         while (remaining != 0) {
             (bool found, uint16 tick) = p.isBid ? opposite.ticks.lowest() : opposite.ticks.highest();
             if (!found || (p.isBid ? tick > p.tick : tick < p.tick)) break;
-            Level storage l = opposite.levels[tick];
-            uint64 queued = l.queued;
-            uint64 taken = l.taken;
-            uint256 available = queued - taken - opposite.cancels[tick].total();
+            Level storage lvl = opposite.levels[tick];
+            uint64 taken = lvl.taken;
+            uint256 available = lvl.queued - taken - lvl.cancelled;
             uint256 fill = remaining < available ? remaining : available;
             if (fill == available) opposite.ticks.clear(tick);
             taken += uint64(fill);
-            l.taken = taken;
+            lvl.taken = taken;
             uint256 v = fill * tick * unit;
             unchecked {
                 remaining -= fill;
@@ -330,59 +327,69 @@ abstract contract OrderBook is Communities, Balances {
         uint256 amount
     ) private returns (uint256 orderId) {
         BookSide storage side = p.isBid ? book.bids : book.asks;
-        Level storage l = side.levels[p.tick];
-        uint16 index = l.count;
-        if (index >= CancelTree.CAPACITY) revert LevelFull(p.tick);
-        uint64 start = l.queued;
-        l.queued = start + uint64(amount);
-        l.count = index + 1;
-        if (!side.ticks.has(p.tick)) side.ticks.set(p.tick);
-        orderId = OrderId.encode(marketId, p.isBid, p.tick, index);
+        Level storage lvl = side.levels[p.tick];
+        Level memory l = lvl;
+        if (l.count >= CancelTree.CAPACITY) revert LevelFull(p.tick);
+        if (l.queued == l.taken + l.cancelled) side.ticks.set(p.tick);
+        (lvl.queued, lvl.count) = (l.queued + uint64(amount), l.count + 1);
+        orderId = OrderId.encode(marketId, p.isBid, p.tick, l.count);
         _orders[orderId] =
             uint256(uint160(msg.sender)) |
             (uint256(p.meterId) << 160) |
             (amount << 192) |
-            (uint256(start) << 216);
-        emit OrderPlaced(orderId, msg.sender, marketId, p.meterId, uint64(amount), start);
+            (uint256(l.queued) << 216);
+        emit OrderPlaced(orderId, msg.sender, marketId, p.meterId, uint64(amount), l.queued);
     }
 
-    /// @dev An order's cancelled amount and its fill so far (final after the gate).
+    /// @dev An order's amount cancelled behind the front, its queue start net of the cancels before
+    /// it, and its fill so far (final after the gate). The record's amount already excludes a
+    /// cancel at the front.
     function _fillOf(
         BookSide storage side,
         uint16 tick,
         uint256 index,
         uint256 rec
-    ) private view returns (uint256 cancelled, uint256 filled) {
-        CancelTree.Tree storage tree = side.cancels[tick];
-        cancelled = tree.get(index);
+    ) private view returns (uint256 cancelled, uint256 start, uint256 filled) {
+        Level storage lvl = side.levels[tick];
+        start = rec >> 216;
+        if (lvl.cancelled != 0) {
+            CancelTree.Tree storage tree = side.cancels[tick];
+            cancelled = tree.get(index);
+            start -= tree.prefix(index);
+        }
         uint256 size = ((rec >> 192) & 0xffffff) - cancelled;
-        uint256 start = (rec >> 216) - tree.prefix(index);
-        uint256 taken = side.levels[tick].taken;
+        uint256 taken = lvl.taken;
         if (taken > start) filled = taken - start < size ? taken - start : size;
     }
 
+    /// @dev Cancels what is left of an order. At the front of its level (its range reaches the
+    /// level's `taken`), the level's front simply moves past it and the record keeps only the filled
+    /// part: constant gas. Behind the front, the hole is recorded in the level's CancelTree so later
+    /// ranges skip it: three words.
     function _cancel(uint256 orderId) private {
         uint256 rec = _orders[orderId];
         if (rec == 0) revert UnknownOrder(orderId);
         address owner = address(uint160(rec));
         if (owner != msg.sender) revert NotOrderOwner(orderId, msg.sender);
         (uint256 marketId, bool isBid, uint16 tick, uint256 index) = OrderId.decode(orderId);
-        (uint32 communityId, uint40 slotStart) = OrderId.marketOf(marketId);
-        Community storage c = _communities[communityId];
-        if (block.timestamp + c.gateLead >= slotStart) revert MarketClosed(marketId);
+        Community storage c = _communities[uint32(marketId >> 40)];
+        if (block.timestamp + c.gateLead >= uint40(marketId)) revert MarketClosed(marketId);
 
         BookSide storage side = isBid ? _books[marketId].bids : _books[marketId].asks;
-        (uint256 cancelled, uint256 filled) = _fillOf(side, tick, index, rec);
+        (uint256 cancelled, uint256 start, uint256 filled) = _fillOf(side, tick, index, rec);
         uint256 remaining = ((rec >> 192) & 0xffffff) - cancelled - filled;
         if (remaining == 0) revert NothingToCancel(orderId);
-        {
-            CancelTree.Tree storage tree = side.cancels[tick];
-            tree.add(index, remaining);
-            Level storage l = side.levels[tick];
-            if (l.queued - l.taken == tree.total()) side.ticks.clear(tick);
+        Level storage lvl = side.levels[tick];
+        Level memory l = lvl;
+        if (start <= l.taken) {
+            lvl.taken = l.taken + uint64(remaining);
+            _orders[orderId] = (rec & ~(uint256(0xffffff) << 192)) | (filled << 192);
+        } else {
+            side.cancels[tick].add(index, remaining);
+            lvl.cancelled = l.cancelled + uint64(remaining);
         }
-
-        _unlock(owner, remaining * (isBid ? tick * (c.tickSize / 1000) : c.bondPerKwh / 1000));
+        if (l.queued == l.taken + l.cancelled + remaining) side.ticks.clear(tick);
+        _unlock(owner, remaining * (isBid ? tick * (c.tickSize / 1000) : c.bondPerWh));
         emit OrderCancelled(orderId, owner, uint64(remaining));
     }
 
@@ -391,7 +398,7 @@ abstract contract OrderBook is Communities, Balances {
         if (rec == 0) revert UnknownOrder(orderId);
         (uint256 marketId, bool isBid, uint16 tick, uint256 index) = OrderId.decode(orderId);
         Community storage c = _closedMarketCommunity(marketId);
-        (uint256 cancelled, uint256 filled) = _fillOf(
+        (uint256 cancelled, , uint256 filled) = _fillOf(
             isBid ? _books[marketId].bids : _books[marketId].asks,
             tick,
             index,
@@ -403,7 +410,7 @@ abstract contract OrderBook is Communities, Balances {
         uint256 released =
             isBid
                 ? _claimBid(marketId, address(uint160(rec)), filled, filled * price, unfilled * price)
-                : _claimAsk(marketId, rec, filled, filled * price, unfilled * (c.bondPerKwh / 1000));
+                : _claimAsk(marketId, rec, filled, filled * price, unfilled * (c.bondPerWh));
         emit OrderClaimed(
             orderId,
             address(uint160(rec)),
@@ -453,7 +460,7 @@ abstract contract OrderBook is Communities, Balances {
         _unlock(address(uint160(rec)), released);
         if (filled != 0) {
             Sale storage s = _sales[marketId][uint32(rec >> 160)];
-            uint256 bondPerWh = _communities[uint32(marketId >> 40)].bondPerKwh / 1000;
+            uint256 bondPerWh = _communities[uint32(marketId >> 40)].bondPerWh;
             s.soldWh += uint64(filled);
             s.proceeds += uint96(value);
             s.bond += uint96(filled * bondPerWh);

@@ -1,0 +1,205 @@
+/**
+ * Gas benchmark of the market core: receipt gasUsed (21,000 base included) per operation.
+ * Run: `npm run bench:gas` (root) — prints a table and writes docs/benchmarks/gas.json.
+ */
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { network } from "hardhat";
+import { maxUint256, parseSignature, type Hash } from "viem";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outFile = resolve(here, "../../docs/benchmarks/gas.json");
+
+const { viem, networkHelpers } = await network.connect();
+const publicClient = await viem.getPublicClient();
+const wallets = await viem.getWalletClients();
+const [deployer, ...traders] = wallets;
+if (!deployer) throw new Error("no accounts");
+
+const usdc = await viem.deployContract("MockUSDC");
+const market = await viem.deployContract("EnergyMarket", [
+  usdc.address,
+  deployer.account.address,
+  deployer.account.address,
+]);
+
+const gasOf = async (hash: Promise<Hash>): Promise<bigint> => {
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
+  if (receipt.status !== "success") throw new Error("transaction reverted");
+  return receipt.gasUsed;
+};
+
+const results: Record<string, number> = {};
+const record = (key: string, gas: bigint) => {
+  results[key] = Number(gas);
+};
+
+// One community with a bond, no price band (the band's feed read is measured separately).
+const slotLength = 900;
+await market.write.createCommunity([
+  "bench",
+  {
+    slotLength,
+    gateLead: 300,
+    horizon: 172800,
+    tickSize: 1000n,
+    minOrderWh: 1n,
+    bondPerKwh: 10000n,
+    feeBps: 100,
+    priceFeed: "0x0000000000000000000000000000000000000000",
+    bandBps: 0,
+    maxFeedAge: 0,
+  },
+]);
+const communityId = 1;
+
+const meters = new Map<string, number>();
+for (const w of wallets) {
+  const m = market.write;
+  if (w !== deployer) await m.join([communityId], { account: w.account });
+  await m.registerMeter([communityId, 2, 10_000, w.account.address], { account: w.account });
+  meters.set(w.account.address, Number(await market.read.meterCount()));
+  await usdc.write.mint([w.account.address, 10n ** 15n]);
+  await usdc.write.approve([market.address, maxUint256], { account: w.account });
+}
+
+// deposit (warm: the account already holds a balance, as for any returning trader)
+await market.write.deposit([10n ** 12n], { account: deployer.account });
+record("deposit", await gasOf(market.write.deposit([10n ** 9n], { account: deployer.account })));
+
+// deposit_permit
+{
+  const owner = traders[0]!;
+  await market.write.deposit([10n ** 12n], { account: owner.account });
+  const nonce = await usdc.read.nonces([owner.account.address]);
+  const deadline = BigInt(await networkHelpers.time.latest()) + 3600n;
+  const signature = await owner.signTypedData({
+    domain: {
+      name: "PowerShare Test USD",
+      version: "1",
+      chainId: await publicClient.getChainId(),
+      verifyingContract: usdc.address,
+    },
+    types: {
+      Permit: [
+        { name: "owner", type: "address" },
+        { name: "spender", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "Permit",
+    message: { owner: owner.account.address, spender: market.address, value: 10n ** 9n, nonce, deadline },
+  });
+  const { v, r, s } = parseSignature(signature);
+  record(
+    "deposit_permit",
+    await gasOf(
+      market.write.depositWithPermit([10n ** 9n, deadline, Number(v), r, s], { account: owner.account }),
+    ),
+  );
+}
+for (const w of traders.slice(1)) await market.write.deposit([10n ** 12n], { account: w.account });
+
+record("withdraw", await gasOf(market.write.withdraw([10n ** 6n, deployer.account.address])));
+
+// Each scenario trades in a fresh market (its own delivery slot).
+const now = await networkHelpers.time.latest();
+let nextSlot = (Math.floor(now / slotLength) + 4) * slotLength;
+const freshSlot = () => {
+  nextSlot += slotLength;
+  return nextSlot;
+};
+
+type Side = "bid" | "ask";
+const place = (
+  w: (typeof wallets)[number],
+  slot: number,
+  side: Side,
+  tick: number,
+  amountWh: bigint,
+  orderType = 0,
+) =>
+  market.write.placeOrder(
+    [
+      {
+        communityId,
+        slotStart: slot,
+        isBid: side === "bid",
+        tick,
+        amountWh,
+        meterId: meters.get(w.account.address)!,
+        orderType,
+      },
+    ],
+    { account: w.account },
+  );
+
+// Makers: one ask already rests elsewhere in the book so the bitmap is warm, as in a live market.
+{
+  const slot = freshSlot();
+  await place(traders[1]!, slot, "ask", 255, 1000n); // same bitmap word: a live book near the touch
+  record("make_new_level", await gasOf(place(traders[2]!, slot, "ask", 250, 1000n)));
+  record("make_join_level", await gasOf(place(traders[3]!, slot, "ask", 250, 1000n)));
+  // A level's fresh bitmap word costs one more zero-to-non-zero write.
+  record("make_new_level_fresh_word", await gasOf(place(traders[2]!, slot, "ask", 1000, 1000n)));
+  // cancel: the order at the front of a level without holes (the constant-gas path) ...
+  const head = (await market.getEvents.OrderPlaced({}, { fromBlock: 0n })).find(
+    (e) => e.args.owner?.toLowerCase() === traders[2]!.account.address.toLowerCase(),
+  )!.args.orderId!;
+  record("cancel", await gasOf(market.write.cancel([head], { account: traders[2]!.account })));
+  // ... an order behind the front, the first hole of its level (three fresh tree words) ...
+  await place(traders[4]!, slot, "ask", 250, 1000n);
+  await place(traders[5]!, slot, "ask", 250, 1000n);
+  const [behind, behind2] = (await market.getEvents.OrderPlaced({}, { fromBlock: 0n }))
+    .slice(-2)
+    .map((e) => e.args.orderId!);
+  record(
+    "cancel_behind_front_first",
+    await gasOf(market.write.cancel([behind!], { account: traders[4]!.account })),
+  );
+  // ... and a later hole in the same level (tree words already written).
+  record(
+    "cancel_behind_front",
+    await gasOf(market.write.cancel([behind2!], { account: traders[5]!.account })),
+  );
+}
+
+// Takers: n makers at one price, one IOC bid taking them all.
+const makersAt = async (slot: number, n: number, ticks: (i: number) => number) => {
+  for (let i = 0; i < n; i++)
+    await place(traders[1 + (i % (traders.length - 1))]!, slot, "ask", ticks(i), 100n);
+};
+for (const n of [1, 10, 100]) {
+  const slot = freshSlot();
+  await place(traders[0]!, slot, "ask", 300, 100n); // a deeper level stays in the book
+  await makersAt(slot, n, () => 250);
+  record(`take_same_price_n${n}`, await gasOf(place(deployer, slot, "bid", 250, BigInt(n) * 100n, 1)));
+}
+for (const l of [1, 5, 20]) {
+  const slot = freshSlot();
+  await place(traders[0]!, slot, "ask", 400, 100n);
+  await makersAt(slot, l, (i) => 250 + i);
+  record(`take_cross_levels_l${l}`, await gasOf(place(deployer, slot, "bid", 250 + l, BigInt(l) * 100n, 1)));
+}
+
+// claim_maker: a filled ask maker claims after the gate.
+{
+  const slot = freshSlot();
+  await place(traders[1]!, slot, "ask", 250, 1000n);
+  const orderId = (await market.getEvents.OrderPlaced({}, { fromBlock: "latest" }))[0]!.args.orderId!;
+  await place(deployer, slot, "bid", 250, 600n, 1);
+  await networkHelpers.time.increaseTo(slot - 300);
+  record("claim_maker", await gasOf(market.write.claim([[orderId]], { account: traders[1]!.account })));
+}
+
+const previous = existsSync(outFile)
+  ? (JSON.parse(readFileSync(outFile, "utf8")) as Record<string, number>)
+  : {};
+const merged = { ...previous, ...results };
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify(merged, null, 2) + "\n");
+console.table(Object.entries(results).map(([operation, gasUsed]) => ({ operation, gasUsed })));
+console.log(`wrote ${outFile}`);
