@@ -1,0 +1,102 @@
+/**
+ * The Ignition modules deploy and wire up correctly on the in-process Hardhat network:
+ * LocalStack (MockUSDC + MockV3Aggregator + EnergyMarket) and PowerShare (EnergyMarket against an
+ * existing quote token, with admin and guardian parameters).
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { network } from "hardhat";
+import { getAddress, keccak256, toBytes, zeroHash } from "viem";
+import LocalStackModule, {
+  REFERENCE_FEED_DECIMALS,
+  REFERENCE_PRICE,
+} from "../../ignition/modules/LocalStack.ts";
+import PowerShareModule from "../../ignition/modules/PowerShare.ts";
+import amoyParameters from "../../ignition/parameters/amoy.json" with { type: "json" };
+import polygonParameters from "../../ignition/parameters/polygon.json" with { type: "json" };
+
+const GUARDIAN_ROLE = keccak256(toBytes("GUARDIAN_ROLE"));
+const DEFAULT_ADMIN_ROLE = zeroHash;
+
+describe("Ignition: LocalStack", async () => {
+  const { ignition, viem } = await network.create();
+  const [deployer, other] = await viem.getWalletClients();
+
+  it("deploys MockUSDC, the reference feed and EnergyMarket quoting in the mock", async () => {
+    const { quoteToken, referenceFeed, energyMarket } = await ignition.deploy(LocalStackModule);
+
+    assert.equal(getAddress(await energyMarket.read.quoteToken()), getAddress(quoteToken.address));
+    assert.equal(await quoteToken.read.decimals(), 6);
+    assert.equal(await quoteToken.read.symbol(), "USDC");
+
+    assert.equal(await referenceFeed.read.decimals(), REFERENCE_FEED_DECIMALS);
+    const [, answer, , updatedAt] = await referenceFeed.read.latestRoundData();
+    assert.equal(answer, REFERENCE_PRICE);
+    assert.ok(updatedAt > 0n);
+
+    const admin = deployer!.account.address;
+    assert.equal(await energyMarket.read.hasRole([DEFAULT_ADMIN_ROLE, admin]), true);
+    assert.equal(await energyMarket.read.hasRole([GUARDIAN_ROLE, admin]), true);
+    assert.equal(await energyMarket.read.hasRole([GUARDIAN_ROLE, other!.account.address]), false);
+    assert.equal(await energyMarket.read.paused(), false);
+    assert.equal(await energyMarket.read.communityCount(), 0);
+  });
+
+  it("lets the market take deposits of the mock token (wiring works end to end)", async () => {
+    const { quoteToken, energyMarket } = await ignition.deploy(LocalStackModule);
+    const user = other!.account.address;
+    await quoteToken.write.mint([user, 1_000_000n]);
+    await quoteToken.write.approve([energyMarket.address, 400_000n], { account: user });
+    await energyMarket.write.deposit([400_000n], { account: user });
+    assert.deepEqual(await energyMarket.read.balanceOf([user]), [400_000n, 0n]);
+    assert.equal(await quoteToken.read.balanceOf([energyMarket.address]), 400_000n);
+  });
+});
+
+describe("Ignition: PowerShare", async () => {
+  const { ignition, viem } = await network.create();
+  const [deployer, admin, guardian] = await viem.getWalletClients();
+
+  it("deploys EnergyMarket against the given quote token with separate admin and guardian", async () => {
+    const usdc = await viem.deployContract("MockUSDC");
+    const { energyMarket } = await ignition.deploy(PowerShareModule, {
+      parameters: {
+        PowerShare: {
+          quoteToken: usdc.address,
+          admin: admin!.account.address,
+          guardian: guardian!.account.address,
+        },
+      },
+    });
+    assert.equal(getAddress(await energyMarket.read.quoteToken()), getAddress(usdc.address));
+    assert.equal(await energyMarket.read.hasRole([DEFAULT_ADMIN_ROLE, admin!.account.address]), true);
+    assert.equal(await energyMarket.read.hasRole([GUARDIAN_ROLE, guardian!.account.address]), true);
+    assert.equal(await energyMarket.read.hasRole([DEFAULT_ADMIN_ROLE, deployer!.account.address]), false);
+    assert.equal(await energyMarket.read.hasRole([GUARDIAN_ROLE, deployer!.account.address]), false);
+  });
+
+  it("defaults admin and guardian to the deployer", async () => {
+    const usdc = await viem.deployContract("MockUSDC");
+    const { energyMarket } = await ignition.deploy(PowerShareModule, {
+      parameters: { PowerShare: { quoteToken: usdc.address } },
+    });
+    const me = deployer!.account.address;
+    assert.equal(await energyMarket.read.hasRole([DEFAULT_ADMIN_ROLE, me]), true);
+    assert.equal(await energyMarket.read.hasRole([GUARDIAN_ROLE, me]), true);
+  });
+
+  it("refuses to deploy without a quote token parameter", async () => {
+    await assert.rejects(ignition.deploy(PowerShareModule), /quoteToken/);
+  });
+
+  it("has parameter files naming native USDC on Amoy and Polygon", () => {
+    assert.equal(
+      getAddress(amoyParameters.PowerShare.quoteToken),
+      getAddress("0x41E94Eb019C0762f9Bfcf9Fb1E58725BfB0e7582"),
+    );
+    assert.equal(
+      getAddress(polygonParameters.PowerShare.quoteToken),
+      getAddress("0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359"),
+    );
+  });
+});

@@ -1,0 +1,23 @@
+/** Shapes of the contracts package's public data (address books). */
+export type Hex = `0x${string}`;
+
+export interface AddressBookEntry {
+  address: Hex;
+  /** The block the contract was deployed in. */
+  blockNumber: number;
+  transactionHash: Hex;
+  /** The Ignition future that deployed it, e.g. "PowerShare#EnergyMarket". */
+  future: string;
+}
+
+/** contracts/deployments/<chainId>.json, written from an Ignition journal by scripts/address-book.ts. */
+export interface AddressBook {
+  chainId: number;
+  deploymentId: string;
+  /** The quote token EnergyMarket settles in (USDC; MockUSDC on the dev chain). */
+  quoteToken: Hex;
+  /** The lowest deployment block, where indexers start. */
+  startBlock: number;
+  /** By contract name: EnergyMarket always; MockUSDC and MockV3Aggregator on the dev chain. */
+  contracts: Record<string, AddressBookEntry>;
+}
