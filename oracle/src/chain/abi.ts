@@ -1,0 +1,98 @@
+/**
+ * The market contract fragments the oracle uses. The contracts package will export the full ABIs;
+ * until then these fragments are the oracle's side of the interface.
+ */
+export const marketAbi = [
+  {
+    type: "function",
+    name: "meter",
+    stateMutability: "view",
+    inputs: [{ name: "meterId", type: "uint32" }],
+    outputs: [
+      { name: "owner", type: "address" },
+      { name: "communityId", type: "uint32" },
+      { name: "kind", type: "uint8" },
+      { name: "active", type: "bool" },
+      { name: "capacityW", type: "uint32" },
+      { name: "deviceKey", type: "address" },
+    ],
+  },
+  {
+    type: "function",
+    name: "reportOf",
+    stateMutability: "view",
+    inputs: [
+      { name: "meterId", type: "uint32" },
+      { name: "slotStart", type: "uint40" },
+    ],
+    outputs: [
+      { name: "exists", type: "bool" },
+      { name: "importedWh", type: "uint64" },
+      { name: "exportedWh", type: "uint64" },
+    ],
+  },
+  {
+    type: "function",
+    name: "submitReports",
+    stateMutability: "nonpayable",
+    inputs: [
+      {
+        name: "reports",
+        type: "tuple[]",
+        components: [
+          { name: "meterId", type: "uint32" },
+          { name: "slotStart", type: "uint40" },
+          { name: "importedWh", type: "uint64" },
+          { name: "exportedWh", type: "uint64" },
+        ],
+      },
+      { name: "signers", type: "address[]" },
+      { name: "signatures", type: "bytes[]" },
+    ],
+    outputs: [],
+  },
+  {
+    type: "error",
+    name: "ReportExists",
+    inputs: [
+      { name: "meterId", type: "uint32" },
+      { name: "slotStart", type: "uint40" },
+    ],
+  },
+  {
+    type: "event",
+    name: "MeterRegistered",
+    inputs: [
+      { name: "meterId", type: "uint32", indexed: true },
+      { name: "owner", type: "address", indexed: true },
+      { name: "communityId", type: "uint32", indexed: true },
+      { name: "kind", type: "uint8", indexed: false },
+      { name: "capacityW", type: "uint32", indexed: false },
+      { name: "deviceKey", type: "address", indexed: false },
+    ],
+  },
+  {
+    type: "event",
+    name: "MeterDeactivated",
+    inputs: [{ name: "meterId", type: "uint32", indexed: true }],
+  },
+  {
+    type: "event",
+    name: "MeterTransferred",
+    inputs: [
+      { name: "meterId", type: "uint32", indexed: true },
+      { name: "from", type: "address", indexed: true },
+      { name: "to", type: "address", indexed: true },
+    ],
+  },
+  {
+    type: "event",
+    name: "MeterReported",
+    inputs: [
+      { name: "meterId", type: "uint32", indexed: true },
+      { name: "slotStart", type: "uint40", indexed: true },
+      { name: "importedWh", type: "uint64", indexed: false },
+      { name: "exportedWh", type: "uint64", indexed: false },
+    ],
+  },
+] as const;

@@ -1,0 +1,274 @@
+/**
+ * Posts signed report batches to the market contract with viem.
+ *
+ * - Before posting it reads `reportOf` for every report: a batch already on chain (posted by another
+ *   node, or by this one before a crash) is not posted again.
+ * - Gas: a batch holds at most `maxReportsPerBatch` reports, from a per-report gas estimate and a
+ *   gas budget per transaction; the gas limit is the node's estimate plus a margin.
+ * - Fees: EIP-1559 fees from the node; when the needed max fee is above the cap it waits (polling)
+ *   instead of overpaying.
+ * - Nonces are managed here (one transaction in flight at a time); the transaction is signed once
+ *   and the same raw bytes are re-broadcast on retry, so a retry can never become a second tx.
+ * - Every RPC call retries with exponential backoff, so an RPC outage only delays posting.
+ */
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  ExecutionRevertedError,
+  NonceTooLowError,
+  encodeFunctionData,
+  keccak256,
+  type Address,
+  type Chain,
+  type Hex,
+  type LocalAccount,
+  type PublicClient,
+  type TransactionReceipt,
+} from "viem";
+import type { Logger } from "../log/logger.ts";
+import type { Metrics } from "../http/metrics.ts";
+import type { MeterReport } from "../report/typed-data.ts";
+import type { ReportSink, SignedBatch, SubmitResult } from "../report/sink.ts";
+import { marketAbi } from "./abi.ts";
+import { sleep as realSleep, withRetry } from "./retry.ts";
+
+export interface ChainReportSinkOptions {
+  publicClient: PublicClient;
+  account: LocalAccount;
+  chain: Chain;
+  market: Address;
+  logger: Logger;
+  metrics: Metrics;
+  /** Estimated gas per report (signature checks are per batch, storage writes per report). */
+  gasPerReport?: bigint;
+  /** Estimated fixed gas per transaction (k signature recoveries, calldata, base cost). */
+  gasBase?: bigint;
+  /** Gas budget of one transaction. */
+  gasBudget?: bigint;
+  /** Never pay more than this max fee per gas (wei); wait instead. */
+  maxFeePerGasCap: bigint;
+  /** Priority fee offered (wei), capped by the max fee. */
+  maxPriorityFeePerGas?: bigint;
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** Attempts per RPC call before a submit fails (the caller retries the batch later). */
+  retryAttempts?: number;
+  gasPricePollMs?: number;
+  receiptPollMs?: number;
+  /** Re-broadcast the signed transaction when no receipt arrived after this long. */
+  rebroadcastMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const isRevert = (err: unknown): boolean =>
+  err instanceof BaseError &&
+  err.walk((e) => e instanceof ContractFunctionRevertedError || e instanceof ExecutionRevertedError) !== null;
+
+const isNonceTooLow = (err: unknown): boolean =>
+  err instanceof BaseError && err.walk((e) => e instanceof NonceTooLowError) !== null;
+
+const isAlreadyKnown = (err: unknown): boolean =>
+  err instanceof Error && /already known|known transaction|already imported/i.test(err.message);
+
+export class ChainReportSink implements ReportSink {
+  readonly #o: Required<Omit<ChainReportSinkOptions, "sleep">> & { sleep: (ms: number) => Promise<void> };
+  #nonce: number | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: ChainReportSinkOptions) {
+    this.#o = {
+      gasPerReport: 60_000n,
+      gasBase: 120_000n,
+      gasBudget: 10_000_000n,
+      maxPriorityFeePerGas: 30_000_000_000n,
+      retryBaseDelayMs: 500,
+      retryMaxDelayMs: 30_000,
+      retryAttempts: 8,
+      gasPricePollMs: 5_000,
+      receiptPollMs: 1_000,
+      rebroadcastMs: 60_000,
+      sleep: realSleep,
+      ...options,
+    };
+  }
+
+  get maxReportsPerBatch(): number {
+    const n = (this.#o.gasBudget - this.#o.gasBase) / this.#o.gasPerReport;
+    return Math.max(1, Number(n));
+  }
+
+  submit(batch: SignedBatch, onSent?: (txHash: Hex) => void): Promise<SubmitResult> {
+    const run = this.#queue.then(() => this.#submit(batch, onSent));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #rpc<T>(
+    what: string,
+    fn: () => Promise<T>,
+    retryable: (err: unknown) => boolean = (e) => !isRevert(e),
+  ): Promise<T> {
+    return withRetry(fn, {
+      attempts: this.#o.retryAttempts,
+      baseDelayMs: this.#o.retryBaseDelayMs,
+      maxDelayMs: this.#o.retryMaxDelayMs,
+      sleep: this.#o.sleep,
+      retryable,
+      onRetry: (err, attempt, delayMs) => {
+        this.#o.metrics.inc("oracle_rpc_retries_total", { call: what });
+        this.#o.logger.warn("rpc_retry", {
+          call: what,
+          attempt,
+          delayMs,
+          err: (err as Error).message?.split("\n")[0],
+        });
+      },
+    });
+  }
+
+  /** Which reports of the batch are not yet on chain. */
+  async missingOnChain(reports: readonly MeterReport[]): Promise<MeterReport[]> {
+    const { publicClient, market } = this.#o;
+    const exists = await this.#rpc("reportOf", () =>
+      Promise.all(
+        reports.map((r) =>
+          publicClient.readContract({
+            address: market,
+            abi: marketAbi,
+            functionName: "reportOf",
+            args: [r.meterId, r.slotStart],
+          }),
+        ),
+      ),
+    );
+    return reports.filter((_, i) => !exists[i]![0]);
+  }
+
+  async #fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const { publicClient, maxFeePerGasCap, logger } = this.#o;
+    for (;;) {
+      const block = await this.#rpc("getBlock", () => publicClient.getBlock({ blockTag: "latest" }));
+      const baseFee =
+        block.baseFeePerGas ?? (await this.#rpc("getGasPrice", () => publicClient.getGasPrice()));
+      const priority = this.#o.maxPriorityFeePerGas;
+      const wanted = baseFee * 2n + priority;
+      if (baseFee + priority <= maxFeePerGasCap) {
+        const maxFeePerGas = wanted < maxFeePerGasCap ? wanted : maxFeePerGasCap;
+        return { maxFeePerGas, maxPriorityFeePerGas: priority < maxFeePerGas ? priority : maxFeePerGas };
+      }
+      this.#o.metrics.inc("oracle_gas_price_waits_total");
+      logger.warn("gas_price_above_cap", { baseFee, cap: maxFeePerGasCap, waitMs: this.#o.gasPricePollMs });
+      await this.#o.sleep(this.#o.gasPricePollMs);
+    }
+  }
+
+  async #submit(batch: SignedBatch, onSent?: (txHash: Hex) => void): Promise<SubmitResult> {
+    const { publicClient, account, market, logger, chain } = this.#o;
+    if (batch.reports.length > this.maxReportsPerBatch) {
+      throw new RangeError(`batch of ${batch.reports.length} reports exceeds the gas budget`);
+    }
+    const missing = await this.missingOnChain(batch.reports);
+    if (missing.length === 0) return { status: "already-reported" };
+    if (missing.length < batch.reports.length) return { status: "partially-reported", missing };
+
+    const data = encodeFunctionData({
+      abi: marketAbi,
+      functionName: "submitReports",
+      args: [batch.reports, batch.signers, batch.signatures],
+    });
+    const planned = this.#o.gasBase + this.#o.gasPerReport * BigInt(batch.reports.length);
+    let gas: bigint;
+    try {
+      const estimate = await this.#rpc("estimateGas", () =>
+        publicClient.estimateGas({ account: account.address, to: market, data }),
+      );
+      gas = (estimate * 12n) / 10n;
+    } catch (err) {
+      if (!isRevert(err)) throw err;
+      // It would revert: maybe another node posted meanwhile.
+      const still = await this.missingOnChain(batch.reports);
+      if (still.length === 0) return { status: "already-reported" };
+      if (still.length < batch.reports.length) return { status: "partially-reported", missing: still };
+      throw err;
+    }
+    if (gas > this.#o.gasBudget)
+      logger.warn("gas_estimate_over_budget", { gas, planned, budget: this.#o.gasBudget });
+
+    for (;;) {
+      const fees = await this.#fees();
+      this.#nonce ??= await this.#rpc("getTransactionCount", () =>
+        publicClient.getTransactionCount({ address: account.address, blockTag: "pending" }),
+      );
+      const nonce = this.#nonce;
+      const raw = await account.signTransaction!({
+        type: "eip1559",
+        chainId: chain.id,
+        to: market,
+        data,
+        gas,
+        nonce,
+        ...fees,
+      });
+      const txHash = keccak256(raw);
+      try {
+        await this.#rpc(
+          "sendRawTransaction",
+          async () => {
+            try {
+              await publicClient.sendRawTransaction({ serializedTransaction: raw });
+            } catch (err) {
+              if (!isAlreadyKnown(err)) throw err;
+            }
+          },
+          (e) => !isRevert(e) && !isNonceTooLow(e),
+        );
+      } catch (err) {
+        if (!isNonceTooLow(err)) throw err;
+        // Our nonce was used: by this very transaction (sent before an outage) or by another one.
+        const receipt = await publicClient.getTransactionReceipt({ hash: txHash }).catch(() => undefined);
+        if (!receipt) {
+          this.#nonce = undefined;
+          const still = await this.missingOnChain(batch.reports);
+          if (still.length === 0) return { status: "already-reported" };
+          continue;
+        }
+      }
+      this.#nonce = nonce + 1;
+      onSent?.(txHash);
+      logger.info("report_batch_sent", {
+        batchHash: batch.batchHash,
+        txHash,
+        nonce,
+        reports: batch.reports.length,
+      });
+      const receipt = await this.#waitForReceipt(txHash, raw);
+      if (receipt.status === "success") return { status: "confirmed", txHash };
+      const still = await this.missingOnChain(batch.reports);
+      if (still.length === 0) return { status: "already-reported" };
+      if (still.length < batch.reports.length) return { status: "partially-reported", missing: still };
+      throw new Error(`submitReports reverted in ${txHash}`);
+    }
+  }
+
+  async #waitForReceipt(hash: Hex, raw: Hex): Promise<TransactionReceipt> {
+    const { publicClient } = this.#o;
+    let since = 0;
+    for (;;) {
+      const receipt = await this.#rpc("getTransactionReceipt", async () => {
+        try {
+          return await publicClient.getTransactionReceipt({ hash });
+        } catch (err) {
+          if (err instanceof BaseError && err.name === "TransactionReceiptNotFoundError") return undefined;
+          throw err;
+        }
+      });
+      if (receipt) return receipt;
+      await this.#o.sleep(this.#o.receiptPollMs);
+      since += this.#o.receiptPollMs;
+      if (since >= this.#o.rebroadcastMs) {
+        since = 0;
+        await publicClient.sendRawTransaction({ serializedTransaction: raw }).catch(() => {});
+      }
+    }
+  }
+}

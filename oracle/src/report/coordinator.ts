@@ -1,0 +1,196 @@
+/**
+ * Signs per-slot reports in deterministic batches, meets the other oracle nodes' signatures, and
+ * posts batches that reached k signatures.
+ *
+ * Deterministic composition: the on-time reports of a slot (ready when the grace period ended) are
+ * sorted by meter id and cut into chunks of `maxReportsPerBatch`; a late report (its meter's next
+ * reading came after the grace period) is a batch of its own. Nodes that saw the same readings thus
+ * build byte-identical batches, whose EIP-712 hash is the batch's identity between nodes.
+ *
+ * Posting: among the nodes whose signatures a node holds for a batch, the lowest address posts at
+ * once; the node ranked r (0-based, by address) posts only when the batch is still unconfirmed
+ * r x `postTimeoutMs` after it signed. The sink checks the chain first, so a late poster finds the
+ * reports there and merely marks them confirmed; the contract refuses a second report anyway.
+ */
+import { getAddress, type Address, type Hex, type LocalAccount } from "viem";
+import type { Clock } from "../clock/clock.ts";
+import type { MeterDirectory } from "../directory/directory.ts";
+import type { Metrics } from "../http/metrics.ts";
+import type { Logger } from "../log/logger.ts";
+import type { SlotReportRow, Store } from "../store/store.ts";
+import type { SignatureExchange, SignatureMessage } from "./exchange.ts";
+import { assembleSignatures, type ReportSink } from "./sink.ts";
+import {
+  batchHash,
+  recoverBatchSigner,
+  reportsFromJson,
+  reportsToJson,
+  signBatch,
+  type MeterReport,
+  type ReportDomain,
+} from "./typed-data.ts";
+
+export interface CoordinatorOptions {
+  store: Store;
+  directory: MeterDirectory;
+  account: LocalAccount;
+  domain: ReportDomain;
+  /** The registered oracle signers (n). */
+  signers: readonly Address[];
+  /** Signatures a batch needs (k). */
+  threshold: number;
+  maxReportsPerBatch: number;
+  postTimeoutMs: number;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  sink?: ReportSink | undefined;
+  exchange?: SignatureExchange | undefined;
+}
+
+const toReport = (r: SlotReportRow): MeterReport => ({
+  meterId: r.meterId,
+  slotStart: r.slotStart,
+  importedWh: BigInt(r.importedWh),
+  exportedWh: BigInt(r.exportedWh),
+});
+
+export class ReportCoordinator {
+  readonly #o: CoordinatorOptions;
+  readonly #signers: Set<string>;
+  readonly #posting = new Set<Hex>();
+
+  constructor(o: CoordinatorOptions) {
+    this.#o = o;
+    this.#signers = new Set(o.signers.map((s) => getAddress(s)));
+    o.exchange?.onMessage((msg) => void this.receive(msg));
+  }
+
+  /** Builds the batches of the currently ready reports (pure: the same input gives the same batches). */
+  compose(rows: readonly SlotReportRow[]): MeterReport[][] {
+    const batches: MeterReport[][] = [];
+    const onTime = new Map<number, SlotReportRow[]>();
+    for (const r of rows) {
+      if (r.reason === "late") batches.push([toReport(r)]);
+      else onTime.set(r.slotStart, [...(onTime.get(r.slotStart) ?? []), r]);
+    }
+    for (const slot of [...onTime.keys()].sort((a, b) => a - b)) {
+      const sorted = onTime.get(slot)!.sort((a, b) => a.meterId - b.meterId);
+      for (let i = 0; i < sorted.length; i += this.#o.maxReportsPerBatch) {
+        batches.push(sorted.slice(i, i + this.#o.maxReportsPerBatch).map(toReport));
+      }
+    }
+    return batches;
+  }
+
+  /** Signs every ready report's batch and publishes the signatures. */
+  async signReady(): Promise<Hex[]> {
+    const { store, account, domain, clock, metrics, logger, exchange } = this.#o;
+    const hashes: Hex[] = [];
+    for (const reports of this.compose(store.slotReports("ready"))) {
+      const hash = batchHash(domain, reports);
+      const signature = await signBatch(account, domain, reports);
+      const json = reportsToJson(reports);
+      store.transaction(() => {
+        store.putBatch(hash, reports[0]!.slotStart, json, clock.now());
+        store.putSignature(hash, account.address, signature);
+        store.markSlotReportsBatched(reports, hash);
+      });
+      metrics.inc("oracle_reports_signed_total", {}, reports.length);
+      logger.info("report_batch_signed", {
+        batchHash: hash,
+        reports: reports.length,
+        slotStart: reports[0]!.slotStart,
+      });
+      hashes.push(hash);
+      const msg: SignatureMessage = {
+        v: 1,
+        chainId: domain.chainId,
+        market: domain.verifyingContract,
+        batchHash: hash,
+        reports: json,
+        signer: account.address,
+        signature,
+      };
+      await exchange?.publish(msg).catch((err: unknown) => logger.warn("signature_publish_failed", { err }));
+    }
+    return hashes;
+  }
+
+  /** A signature from the exchange (ours included): kept if it is a registered signer's, for this chain. */
+  async receive(msg: SignatureMessage): Promise<boolean> {
+    const { domain, store, logger } = this.#o;
+    try {
+      if (msg.v !== 1 || msg.chainId !== domain.chainId) return false;
+      if (getAddress(msg.market) !== getAddress(domain.verifyingContract)) return false;
+      const signer = getAddress(msg.signer);
+      if (!this.#signers.has(signer)) {
+        logger.warn("signature_from_unknown_signer", { signer });
+        return false;
+      }
+      const reports = reportsFromJson(msg.reports);
+      if (batchHash(domain, reports) !== msg.batchHash) return false;
+      if ((await recoverBatchSigner(domain, reports, msg.signature)) !== signer) {
+        logger.warn("signature_invalid", { signer, batchHash: msg.batchHash });
+        return false;
+      }
+      store.putSignature(msg.batchHash, signer, msg.signature);
+      return true;
+    } catch (err) {
+      logger.warn("signature_message_rejected", { err });
+      return false;
+    }
+  }
+
+  /** Posts the batches this node is due to post. */
+  async postDue(): Promise<void> {
+    const { store, sink } = this.#o;
+    if (!sink) return;
+    const due = [...store.batches("signed"), ...store.batches("posted")];
+    await Promise.all(due.map((b) => this.#post(b.batchHash, b.createdAt, b.slotStart, b.reportsJson)));
+  }
+
+  async #post(hash: Hex, createdAt: number, slotStart: number, json: string): Promise<void> {
+    const { store, sink, account, threshold, clock, postTimeoutMs, metrics, logger, directory } = this.#o;
+    if (!sink || this.#posting.has(hash)) return;
+    const sigs = store.signatures(hash).filter((s) => this.#signers.has(getAddress(s.signer)));
+    if (sigs.length < threshold) return;
+    const rank = sigs.map((s) => getAddress(s.signer)).indexOf(account.address);
+    if (clock.now() - createdAt < Math.max(0, rank) * postTimeoutMs) return;
+    const reports = reportsFromJson(json);
+    const { signers, signatures } = assembleSignatures(sigs, threshold);
+    this.#posting.add(hash);
+    try {
+      const result = await sink.submit({ batchHash: hash, reports, signers, signatures }, (txHash) => {
+        store.setBatchStatus(hash, "posted", txHash, clock.now());
+        metrics.inc("oracle_reports_posted_total", {}, reports.length);
+      });
+      const now = clock.now();
+      if (result.status === "partially-reported") {
+        store.transaction(() => {
+          store.setBatchStatus(hash, "abandoned", null, now);
+          for (const r of result.missing) {
+            const row = store.slotReport(r.meterId, r.slotStart);
+            if (row) store.putSlotReport({ ...row, status: "ready", reason: "late" });
+          }
+        });
+        logger.warn("report_batch_partially_on_chain", { batchHash: hash, missing: result.missing.length });
+        return;
+      }
+      store.setBatchStatus(hash, "confirmed", result.status === "confirmed" ? result.txHash : null, now);
+      metrics.inc("oracle_reports_confirmed_total", {}, reports.length);
+      const first = directory.get(reports[0]!.meterId);
+      const slotEnd = (slotStart + (first ? directory.slotLength(first.communityId) : 0)) * 1000;
+      metrics.set("oracle_last_slot_latency_seconds", (now - slotEnd) / 1000);
+      logger.info("report_batch_confirmed", { batchHash: hash, result: result.status });
+    } catch (err) {
+      metrics.inc("oracle_post_failures_total");
+      logger.error("report_batch_post_failed", {
+        batchHash: hash,
+        err: (err as Error).message?.split("\n")[0],
+      });
+    } finally {
+      this.#posting.delete(hash);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/** Where signed report batches go (the chain, in production). */
+import type { Address, Hex } from "viem";
+import type { MeterReport } from "./typed-data.ts";
+
+export interface SignedBatch {
+  batchHash: Hex;
+  reports: MeterReport[];
+  /** Strictly ascending, no duplicates; k of the registered oracle signers. */
+  signers: Address[];
+  signatures: Hex[];
+}
+
+export type SubmitResult =
+  | { status: "confirmed"; txHash: Hex }
+  /** Every report of the batch is already on chain (posted by another node, or before a crash). */
+  | { status: "already-reported" }
+  /** Some reports are on chain, others not: the batch would revert; the rest must be re-batched. */
+  | { status: "partially-reported"; missing: MeterReport[] };
+
+export interface ReportSink {
+  /** Posts the batch; resolves once it is confirmed (or found already on chain). */
+  submit(batch: SignedBatch, onSent?: (txHash: Hex) => void): Promise<SubmitResult>;
+  /** Most reports one batch may hold (gas budget). */
+  readonly maxReportsPerBatch: number;
+}
+
+/** Sorts signatures by signer address, drops duplicate signers, keeps the first `k`. */
+export function assembleSignatures(
+  sigs: readonly { signer: Address; signature: Hex }[],
+  k: number,
+): { signers: Address[]; signatures: Hex[] } {
+  const bySigner = new Map<string, { signer: Address; signature: Hex }>();
+  for (const s of sigs) if (!bySigner.has(s.signer.toLowerCase())) bySigner.set(s.signer.toLowerCase(), s);
+  const sorted = [...bySigner.values()].sort((a, b) => {
+    const x = BigInt(a.signer);
+    const y = BigInt(b.signer);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  const chosen = sorted.slice(0, k);
+  return { signers: chosen.map((s) => s.signer), signatures: chosen.map((s) => s.signature) };
+}
