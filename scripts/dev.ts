@@ -1,0 +1,332 @@
+/**
+ * `npm run dev` — the whole PowerShare stack on this machine:
+ *
+ *   1. build the contracts and their typed ABIs (contracts/generated/abis.ts)
+ *   2. chain    `hardhat node` on 127.0.0.1:8545 (chain id 31337)
+ *   3. deploy   LocalStack with Hardhat Ignition (MockUSDC, reference feed, EnergyMarket) and write
+ *               the address book contracts/deployments/31337.json
+ *   4. seed     the demo community, members, meters, resting orders and a trade (scripts/seed)
+ *   5. services later issues add (oracle, meter simulator, indexer, agents, app): see `services()`
+ *
+ * Prints the addresses, accounts and endpoints, then "PowerShare dev stack ready". Ctrl-C (SIGINT)
+ * or SIGTERM stops everything and exits 0.
+ *
+ *   npm run dev                      # run until Ctrl-C
+ *   npm run dev -- --once            # exit 0 right after "ready" (also POWERSHARE_DEV_ONCE=1)
+ *   npm run dev -- --skip oracle,meters   # leave optional services out (also POWERSHARE_DEV_SKIP)
+ */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Orchestrator, portInUse, StackError, type ServiceSpec } from "./dev/orchestrator.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CONTRACTS = path.join(ROOT, "contracts");
+const DEV_DIR = path.join(ROOT, ".dev");
+const CHAIN_PORT = 8545;
+const CHAIN_ID = 31337;
+const RPC_URL = `http://127.0.0.1:${CHAIN_PORT}`;
+const ORACLE_ACCOUNT_INDEX = 9;
+
+const { values: flags } = parseArgs({
+  options: {
+    once: { type: "boolean", default: process.env.POWERSHARE_DEV_ONCE === "1" },
+    skip: { type: "string", default: process.env.POWERSHARE_DEV_SKIP ?? "" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (flags.help) {
+  console.log(
+    readFileSync(fileURLToPath(import.meta.url), "utf8")
+      .split("*/")[0]!
+      .replace(/^\/\*\*|^ \* ?/gm, ""),
+  );
+  process.exit(0);
+}
+const skip = new Set(
+  flags.skip
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const [major] = process.versions.node.split(".").map(Number);
+if (major! < 22) {
+  console.error(`PowerShare needs Node >= 22 (this is ${process.version}); run it through \`npm run dev\`.`);
+  process.exit(1);
+}
+
+// Children get the repository's Node (node@24 from node_modules/.bin) first on PATH.
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  PATH: [path.join(ROOT, "node_modules", ".bin"), path.dirname(process.execPath), process.env.PATH].join(
+    path.delimiter,
+  ),
+  HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+  FORCE_COLOR: "0",
+};
+const stack = new Orchestrator({ logDir: path.join(DEV_DIR, "logs"), env });
+const hardhat = path.join(ROOT, "node_modules", ".bin", "hardhat");
+const rootScripts = (
+  JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  }
+).scripts;
+
+// ---------------------------------------------------------------- shutdown
+
+let exiting = false;
+async function shutdown(code: number, reason?: string): Promise<never> {
+  if (exiting) return new Promise<never>(() => {});
+  exiting = true;
+  if (reason) console.log(`\n${reason}`);
+  console.log("stopping the stack…");
+  await stack.stop();
+  console.log(code === 0 ? "stopped cleanly" : "stopped");
+  process.exit(code);
+}
+let signals = 0;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (++signals > 1) {
+      console.log("second signal: exiting now");
+      process.exit(0);
+    }
+    void shutdown(0, `${signal} received`);
+  });
+}
+stack.onFatal = (message) => void shutdown(1, `! ${message}`);
+
+// ---------------------------------------------------------------- services of later stages
+
+interface StackInfo {
+  marketAddress: string;
+  startBlock: number;
+  metersFile: string;
+  oracleKey: string;
+}
+
+/** The first port from `preferred` up that nothing listens on. */
+async function freePort(preferred: number): Promise<number> {
+  for (let port = preferred; port < preferred + 100; port++) if (!(await portInUse(port))) return port;
+  throw new StackError(`no free port in ${preferred}..${preferred + 99}`);
+}
+
+interface LaterService extends ServiceSpec {
+  /** The root npm script that runs it; the service is left out while the script does not exist. */
+  script: string;
+  /** Services that must be up for this one to start. */
+  dependsOn?: string[];
+}
+
+/**
+ * Services that run against the deployed and seeded chain, in start order. Later issues add
+ * theirs here (indexer, agents, app); each starts only if its root npm script exists.
+ */
+async function services(info: StackInfo): Promise<LaterService[]> {
+  // An external broker if MQTT_URL says so; else the oracle embeds one (on 1883 if free).
+  const brokerPort = process.env.MQTT_URL ? undefined : await freePort(1883);
+  const mqttUrl = process.env.MQTT_URL ?? `mqtt://127.0.0.1:${brokerPort}`;
+  const oracleHttp = await freePort(9464);
+  return [
+    {
+      name: "oracle",
+      script: "oracle",
+      description: `meter oracle: MQTT in (${brokerPort ? "embedded broker" : "external broker"}), signed slot reports to chain`,
+      command: "npm",
+      args: ["run", "-s", "oracle"],
+      cwd: ROOT,
+      env: {
+        RPC_URL,
+        CHAIN_ID: String(CHAIN_ID),
+        MARKET_ADDRESS: info.marketAddress,
+        FROM_BLOCK: String(info.startBlock),
+        ORACLE_PRIVATE_KEY: info.oracleKey,
+        DATA_DIR: path.join(DEV_DIR, "oracle-data"),
+        METERS_FILE: info.metersFile,
+        HTTP_PORT: String(oracleHttp),
+        ...(brokerPort ? { EMBEDDED_BROKER: "true", BROKER_PORT: String(brokerPort) } : {}),
+      },
+      ready: { kind: "http", url: `http://127.0.0.1:${oracleHttp}/health` },
+      readyTimeoutMs: 30_000,
+      optional: true,
+      echo: true,
+      endpoints: {
+        mqtt: mqttUrl,
+        health: `http://127.0.0.1:${oracleHttp}/health`,
+        metrics: `http://127.0.0.1:${oracleHttp}/metrics`,
+      },
+    },
+    {
+      name: "meters",
+      script: "meters",
+      dependsOn: ["oracle"],
+      description: "meter simulator: signed readings of the seeded meters over MQTT",
+      command: "npm",
+      args: [
+        "run",
+        "-s",
+        "meters",
+        // Twice: the root script runs `npm run meters -w oracle`, which needs its own `--`.
+        "--",
+        "--",
+        ...["--file", info.metersFile, "--meters", "5", "--seed", "powershare-dev", "--mqtt-url", mqttUrl],
+      ],
+      cwd: ROOT,
+      ready: { kind: "none" },
+      optional: true,
+      echo: true,
+      endpoints: { publishes: mqttUrl },
+    },
+  ];
+}
+
+// ---------------------------------------------------------------- the stack
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const step = (msg: string) => console.log(`• ${msg}`);
+
+  step("building contracts and typed ABIs");
+  await stack.task({
+    name: "build",
+    command: process.execPath,
+    args: [hardhat, "build", "--no-tests"],
+    cwd: CONTRACTS,
+  });
+  await stack.task({
+    name: "abis",
+    command: process.execPath,
+    args: [path.join(CONTRACTS, "scripts", "export-abis.ts")],
+    cwd: CONTRACTS,
+  });
+
+  step(`starting the chain (hardhat node, ${RPC_URL}, chain id ${CHAIN_ID})`);
+  await stack.start({
+    name: "chain",
+    description: `Hardhat node, chain id ${CHAIN_ID}, automine`,
+    command: process.execPath,
+    args: [hardhat, "node", "--hostname", "127.0.0.1", "--port", String(CHAIN_PORT)],
+    cwd: CONTRACTS,
+    ready: { kind: "rpc", url: RPC_URL },
+    ports: [CHAIN_PORT],
+    endpoints: { rpc: RPC_URL, ws: `ws://127.0.0.1:${CHAIN_PORT}` },
+  });
+
+  step("deploying LocalStack with Hardhat Ignition");
+  await stack.task({
+    name: "deploy",
+    command: process.execPath,
+    args: [
+      hardhat,
+      "ignition",
+      "deploy",
+      "ignition/modules/LocalStack.ts",
+      "--network",
+      "localhost",
+      "--build-profile",
+      "default",
+    ],
+    cwd: CONTRACTS,
+  });
+  const { addressBookFromJournal, writeAddressBook } = await import("../contracts/scripts/address-book.ts");
+  const book = addressBookFromJournal(path.join(CONTRACTS, "ignition", "deployments", `chain-${CHAIN_ID}`));
+  if (book.chainId !== CHAIN_ID)
+    throw new StackError(`deployed to chain ${book.chainId}, expected ${CHAIN_ID}`);
+  const bookFile = writeAddressBook(book);
+
+  step("seeding the demo community");
+  // Imported only now: the seed needs the ABIs generated above.
+  const { seedDemo, writeMetersFile, devAccount, DEMO_COMMUNITY } = await import("./seed/index.ts");
+  const seed = await seedDemo({ rpcUrl: RPC_URL, addressBook: book, log: (l) => console.log(`    ${l}`) });
+  const metersFile = path.join(DEV_DIR, "meters.json");
+  writeMetersFile(metersFile, seed);
+
+  // Fresh chain, fresh off-chain state.
+  rmSync(path.join(DEV_DIR, "oracle-data"), { recursive: true, force: true });
+  const oracle = devAccount(ORACLE_ACCOUNT_INDEX);
+  const later = await services({
+    marketAddress: book.contracts.EnergyMarket!.address,
+    startBlock: book.startBlock,
+    metersFile,
+    oracleKey: oracle.privateKey,
+  });
+  const up = new Set(["chain"]);
+  for (const svc of later) {
+    if (!rootScripts[svc.script]) continue;
+    if (skip.has(svc.name)) {
+      step(`skipping ${svc.name} (--skip)`);
+      continue;
+    }
+    const missing = (svc.dependsOn ?? []).filter((d) => !up.has(d));
+    if (missing.length) {
+      step(`skipping ${svc.name}: needs ${missing.join(", ")}`);
+      continue;
+    }
+    step(`starting ${svc.name}: ${svc.description}`);
+    if (await stack.start(svc)) up.add(svc.name);
+  }
+
+  // ---------------------------------------------------------------- summary
+  const line = "─".repeat(100);
+  const out: string[] = ["", line, "PowerShare local stack", line, "", "Contracts (chain id 31337)"];
+  for (const [name, c] of Object.entries(book.contracts)) {
+    out.push(`  ${name.padEnd(18)} ${c.address}  (block ${c.blockNumber})`);
+  }
+  out.push(`  address book       ${path.relative(ROOT, bookFile)}`);
+  out.push(
+    "",
+    `Community #${seed.communityId} "${DEMO_COMMUNITY.name}": ${DEMO_COMMUNITY.params.slotLength / 60}-min slots, ` +
+      `gate ${DEMO_COMMUNITY.params.gateLead / 60} min, horizon ${DEMO_COMMUNITY.params.horizon / 3600} h, ` +
+      `tick 0.001 USDC/kWh, fee ${DEMO_COMMUNITY.params.feeBps / 100}%, reference 0.25 USDC/kWh ±${DEMO_COMMUNITY.params.bandBps / 100}%`,
+    `  ${seed.orderIds.length} resting orders on slots ${seed.slots.map((s) => new Date(s.slotStart * 1000).toISOString().slice(11, 16)).join(", ")} UTC; ` +
+      `1 trade (${seed.trade.filledWh} Wh)`,
+    "",
+    "Accounts (dev chain keys — public, never use with real funds)",
+  );
+  const roles = new Map<number, string>([[0, "deployer, market admin + guardian, community admin"]]);
+  for (const m of seed.members) {
+    roles.set(
+      m.account.index,
+      `${m.name}; meter #${m.meter.meterId} ${m.meter.kind}, ${m.meter.capacityW / 1000} kW`,
+    );
+  }
+  roles.set(ORACLE_ACCOUNT_INDEX, "oracle signer / poster");
+  for (let i = 0; i < 10; i++) {
+    const a = devAccount(i);
+    out.push(`  #${i} ${a.address} ${a.privateKey}`);
+    out.push(
+      `     ${roles.get(i) ?? "spare"}${i < 10 ? "; 10,000 USDC in wallet" : ""}${roles.has(i) && i >= 1 && i <= 5 ? ", 2,000 deposited" : ""}`,
+    );
+  }
+  out.push("", 'Meter device keys (derived: keccak256("powershare-device", "powershare-dev", meterId))');
+  for (const m of seed.members) {
+    out.push(`  meter #${m.meter.meterId} ${m.meter.deviceKey} ${m.meter.devicePrivateKey}`);
+  }
+  out.push("", "What runs where");
+  for (const s of stack.services) {
+    const endpoints = Object.entries(s.spec.endpoints ?? {})
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
+    out.push(
+      `  ${s.spec.name.padEnd(8)} ${s.ready ? "up  " : "DOWN"} ${s.spec.description}${endpoints ? ` — ${endpoints}` : ""}`,
+    );
+  }
+  out.push(
+    `  logs     ${path.relative(ROOT, stack.logDir)}/<service>.log`,
+    `  meters   ${path.relative(ROOT, metersFile)}`,
+  );
+  out.push("", line);
+  console.log(out.join("\n"));
+  console.log(`PowerShare dev stack ready in ${((Date.now() - t0) / 1000).toFixed(1)}s — Ctrl-C to stop`);
+
+  if (flags.once) await shutdown(0, "--once: done");
+}
+
+main().catch((err: unknown) => {
+  if (exiting) return;
+  console.error(`\n! ${err instanceof Error ? err.message : String(err)}`);
+  if (!(err instanceof StackError) && err instanceof Error && err.stack) console.error(err.stack);
+  void shutdown(1);
+});

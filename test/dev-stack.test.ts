@@ -1,0 +1,227 @@
+/**
+ * `npm run dev` end to end: the stack comes up, prints "ready", the chain holds the deployed and
+ * seeded contracts (community, members, meters, balances, resting orders, the trade), and SIGINT
+ * stops everything with exit code 0 and frees the chain's port.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import net from "node:net";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { createPublicClient, getAddress, http, type Address } from "viem";
+import { energyMarketAbi, mockUsdcAbi, type AddressBook } from "@powershare/contracts";
+import { readAddressBook } from "@powershare/contracts/node";
+import {
+  DEMO_COMMUNITY,
+  DEMO_MEMBERS,
+  DEMO_TRADE,
+  FUNDED_ACCOUNTS,
+  MEMBER_DEPOSIT,
+  SEEDED_SLOTS,
+  WALLET_FUNDING,
+  deviceAccount,
+  devAccount,
+} from "../scripts/seed/index.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const RPC_URL = "http://127.0.0.1:8545";
+const READY = /PowerShare dev stack ready/;
+const READY_TIMEOUT_MS = 240_000; // a cold start compiles the contracts
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect({ port, host: "127.0.0.1" });
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+
+describe("npm run dev", { timeout: READY_TIMEOUT_MS + 60_000 }, () => {
+  let dev: ChildProcess;
+  let output = "";
+  let exit: Promise<[number | null, NodeJS.Signals | null]>;
+  let book: AddressBook;
+  const client = createPublicClient({ transport: http(RPC_URL), pollingInterval: 100 });
+
+  before(async () => {
+    assert.equal(await portOpen(8545), false, "port 8545 is busy: stop the running `npm run dev` first");
+    dev = spawn(process.execPath, [path.join(ROOT, "scripts", "dev.ts")], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    exit = once(dev, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+    dev.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    dev.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`not ready in time; output:\n${output}`)),
+        READY_TIMEOUT_MS,
+      );
+      const check = () => {
+        if (READY.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      dev.stdout!.on("data", check);
+      void exit.then(([code]) => {
+        clearTimeout(timer);
+        reject(new Error(`dev exited (${code}) before ready; output:\n${output}`));
+      });
+    });
+    book = readAddressBook(31337);
+  });
+
+  after(async () => {
+    if (dev.exitCode === null && dev.signalCode === null) {
+      dev.kill("SIGINT");
+      await exit;
+    }
+  });
+
+  it("prints the contracts, the accounts with their dev keys and the services", () => {
+    assert.match(output, new RegExp(`EnergyMarket\\s+${book.contracts.EnergyMarket!.address}`));
+    assert.match(output, new RegExp(devAccount(0).privateKey));
+    assert.match(output, /chain\s+up\s+Hardhat node/);
+    assert.match(output, /127\.0\.0\.1:8545/);
+  });
+
+  it("deployed the LocalStack contracts recorded in the address book", async () => {
+    assert.equal(book.chainId, 31337);
+    assert.equal(await client.getChainId(), 31337);
+    for (const name of ["EnergyMarket", "MockUSDC", "MockV3Aggregator"]) {
+      const c = book.contracts[name];
+      assert.ok(c, `${name} in the address book`);
+      const code = await client.getCode({ address: c.address });
+      assert.ok(code && code.length > 2, `${name} has code at ${c.address}`);
+    }
+    const market = book.contracts.EnergyMarket!.address;
+    const quote = await client.readContract({
+      address: market,
+      abi: energyMarketAbi,
+      functionName: "quoteToken",
+    });
+    assert.equal(getAddress(quote), getAddress(book.contracts.MockUSDC!.address));
+    assert.equal(getAddress(book.quoteToken), getAddress(quote));
+  });
+
+  it("seeded the community, its members and their meters", async () => {
+    const market = book.contracts.EnergyMarket!.address;
+    const read = (functionName: string, args: readonly unknown[] = []) =>
+      client.readContract({
+        address: market,
+        abi: energyMarketAbi,
+        functionName,
+        args,
+      } as never) as Promise<unknown>;
+    assert.equal(Number(await read("communityCount")), 1);
+    assert.equal(await read("isMember", [1, devAccount(0).address]), true);
+    assert.equal(Number(await read("meterCount")), DEMO_MEMBERS.length);
+    for (const [i, m] of DEMO_MEMBERS.entries()) {
+      const a = devAccount(m.accountIndex).address;
+      assert.equal(await read("isMember", [1, a]), true, `${m.name} is a member`);
+      const meterId = i + 1;
+      const [owner, communityId, , active, capacityW, deviceKey] = (await read("meter", [meterId])) as [
+        Address,
+        number,
+        number,
+        boolean,
+        number,
+        Address,
+      ];
+      assert.equal(getAddress(owner), getAddress(a));
+      assert.equal(Number(communityId), 1);
+      assert.equal(active, true);
+      assert.equal(Number(capacityW), m.meter.capacityW);
+      assert.equal(getAddress(deviceKey), deviceAccount(meterId).address, "deterministic device key");
+    }
+  });
+
+  it("funded the accounts: wallet USDC and market balances that back the resting orders", async () => {
+    const usdc = book.contracts.MockUSDC!.address;
+    const market = book.contracts.EnergyMarket!.address;
+    const spare = devAccount(FUNDED_ACCOUNTS - 2).address; // #8: funded, not a member
+    assert.equal(
+      await client.readContract({
+        address: usdc,
+        abi: mockUsdcAbi,
+        functionName: "balanceOf",
+        args: [spare],
+      }),
+      WALLET_FUNDING,
+    );
+    const unit = DEMO_COMMUNITY.params.tickSize / 1000n;
+    for (const m of DEMO_MEMBERS) {
+      const a = devAccount(m.accountIndex).address;
+      const [free, locked] = await client.readContract({
+        address: market,
+        abi: energyMarketAbi,
+        functionName: "balanceOf",
+        args: [a],
+      });
+      // A resting bid locks amount × limit price; the IOC trade paid its maker's price from free.
+      let bidLock = 0n;
+      for (let k = 0; k < SEEDED_SLOTS; k++) {
+        for (const b of m.bids) bidLock += b.amountWh * BigInt(b.tick + k) * unit;
+      }
+      const paid = m.accountIndex === DEMO_TRADE.buyerAccountIndex ? DEMO_TRADE.amountWh * 260n * unit : 0n;
+      if (m.asks.length === 0) {
+        assert.equal(locked, bidLock, `${m.name}: locked backs the bids`);
+        assert.equal(free, MEMBER_DEPOSIT - bidLock - paid, `${m.name}: free is the rest`);
+      } else {
+        // Sellers additionally lock their bond for what they offer (and sold).
+        assert.ok(locked > bidLock, `${m.name}: the asks lock a bond`);
+        assert.equal(free + locked, MEMBER_DEPOSIT, `${m.name}: nothing lost`);
+      }
+    }
+  });
+
+  it("left resting bids and asks on the next slots, and one trade", async () => {
+    const market = book.contracts.EnergyMarket!.address;
+    const placed = await client.getContractEvents({
+      address: market,
+      abi: energyMarketAbi,
+      eventName: "OrderPlaced",
+      fromBlock: BigInt(book.startBlock),
+    });
+    const perSlotOrders = DEMO_MEMBERS.reduce((n, m) => n + m.asks.length + m.bids.length, 0);
+    assert.equal(placed.length, perSlotOrders * SEEDED_SLOTS);
+    const marketIds = [...new Set(placed.map((e) => (e.args as { marketId: bigint }).marketId))].sort(
+      (a, b) => (a < b ? -1 : 1),
+    );
+    assert.equal(marketIds.length, SEEDED_SLOTS);
+    const bestBid = Math.max(...DEMO_MEMBERS.flatMap((m) => m.bids.map((b) => b.tick)));
+    const bestAsk = Math.min(...DEMO_MEMBERS.flatMap((m) => m.asks.map((a) => a.tick)));
+    for (const [k, marketId] of marketIds.entries()) {
+      const [hasBid, bid, hasAsk, ask] = await client.readContract({
+        address: market,
+        abi: energyMarketAbi,
+        functionName: "bestPrices",
+        args: [marketId],
+      });
+      assert.deepEqual([hasBid, Number(bid), hasAsk, Number(ask)], [true, bestBid + k, true, bestAsk + k]);
+    }
+    const trades = await client.getContractEvents({
+      address: market,
+      abi: energyMarketAbi,
+      eventName: "Trade",
+      fromBlock: BigInt(book.startBlock),
+    });
+    assert.equal(trades.length, 1);
+    const t = trades[0]!.args as { marketId: bigint; amountWh: bigint; tick: number };
+    assert.equal(t.marketId, marketIds[0]);
+    assert.equal(t.amountWh, DEMO_TRADE.amountWh);
+    assert.equal(Number(t.tick), bestAsk);
+  });
+
+  it("stops cleanly on SIGINT: exit code 0 and the chain's port released", async () => {
+    dev.kill("SIGINT");
+    const [code, signal] = await exit;
+    assert.equal(signal, null);
+    assert.equal(code, 0, output.slice(-2000));
+    assert.match(output, /stopped cleanly/);
+    assert.equal(await portOpen(8545), false, "the hardhat node is gone");
+  });
+});
