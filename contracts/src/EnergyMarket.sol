@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {Balances} from "./vault/Balances.sol";
 import {OrderBook} from "./market/OrderBook.sol";
@@ -14,8 +15,41 @@ import {OrderBook} from "./market/OrderBook.sol";
 /// @dev Pausing (guardian) stops deposits and order entry; withdrawals, cancels and claims stay open
 /// so that nobody's funds are ever trapped by a pause.
 contract EnergyMarket is AccessControl, Pausable, OrderBook {
+    using SafeERC20 for IERC20;
+
     /// @notice May pause and unpause the market.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @notice The delivery-settlement contract: moves a settled market's escrow.
+    bytes32 public constant SETTLER_ROLE = keccak256("SETTLER_ROLE");
+    /// @notice The treasury governor: spends a community treasury after a passed vote.
+    bytes32 public constant TREASURER_ROLE = keccak256("TREASURER_ROLE");
+
+    /// @notice Quote paid out of a market's escrow, and slashed bonds paid into it.
+    struct EscrowFlows {
+        uint128 paidOut;
+        uint128 slashedIn;
+    }
+
+    mapping(uint256 marketId => EscrowFlows) internal _escrowFlows;
+    /// @notice Fees accrued to each community's treasury, spendable only by the treasury governor.
+    mapping(uint32 communityId => uint256) public treasuryBalance;
+
+    event SellerSettled(
+        uint256 indexed marketId,
+        uint32 indexed meterId,
+        address indexed seller,
+        uint256 payout,
+        uint256 fee,
+        uint256 bondReleased,
+        uint256 bondSlashed
+    );
+    event BuyerRefunded(uint256 indexed marketId, address indexed buyer, uint256 amount);
+    event EscrowSwept(uint256 indexed marketId, uint32 indexed communityId, uint256 amount);
+    event TreasuryPaid(uint32 indexed communityId, address indexed to, uint256 amount);
+
+    error UnsupportedQuoteToken(uint8 decimals);
+    error EscrowShortfall(uint256 marketId, uint256 available, uint256 required);
+    error TreasuryShortfall(uint32 communityId, uint256 available, uint256 required);
 
     uint8 private immutable QUOTE_DECIMALS;
 
@@ -24,6 +58,7 @@ contract EnergyMarket is AccessControl, Pausable, OrderBook {
     /// @param guardian Holder of the guardian role.
     constructor(IERC20 token, address admin, address guardian) Balances(token) {
         QUOTE_DECIMALS = IERC20Metadata(address(token)).decimals();
+        if (QUOTE_DECIMALS > 6) revert UnsupportedQuoteToken(QUOTE_DECIMALS);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GUARDIAN_ROLE, guardian);
     }
@@ -36,6 +71,87 @@ contract EnergyMarket is AccessControl, Pausable, OrderBook {
     /// @notice Resumes deposits and order entry (guardian).
     function unpause() external onlyRole(GUARDIAN_ROLE) {
         _unpause();
+    }
+
+    /// @notice Quote a market's escrow holds: what buyers paid, plus slashed bonds, minus what
+    /// settlement paid out. Filled bids still awaiting their maker's claim are not in it yet.
+    function escrowOf(uint256 marketId) public view returns (uint256) {
+        EscrowFlows storage f = _escrowFlows[marketId];
+        return _totals[marketId].tradedValue - pendingBidValue[marketId] + f.slashedIn - f.paidOut;
+    }
+
+    /// @notice Settles one seller meter of a market (settler): pays the seller for what it delivered,
+    /// the community's fee to its treasury, and releases the meter's bond less what is slashed into
+    /// the market's escrow for the buyers.
+    /// @param marketId The market.
+    /// @param meterId The seller meter; its sale's bond is released.
+    /// @param payout Quote credited to the seller's free balance.
+    /// @param fee Quote credited to the community treasury.
+    /// @param bondSlashed Part of the bond moved into escrow.
+    function settleSeller(
+        uint256 marketId,
+        uint32 meterId,
+        uint256 payout,
+        uint256 fee,
+        uint256 bondSlashed
+    ) external onlyRole(SETTLER_ROLE) {
+        uint256 bond =
+            uint256(_sales[marketId][meterId].soldWh) * _communities[uint32(marketId >> 40)].bondPerWh;
+        address seller = _sales[marketId][meterId].seller;
+        EscrowFlows storage f = _escrowFlows[marketId];
+        f.slashedIn += uint128(bondSlashed);
+        _payOut(marketId, f, payout + fee);
+        Balance storage b = _balances[seller];
+        b.locked -= uint128(bond);
+        b.free += uint128(bond - bondSlashed + payout);
+        treasuryBalance[uint32(marketId >> 40)] += fee;
+        emit SellerSettled(marketId, meterId, seller, payout, fee, bond - bondSlashed, bondSlashed);
+    }
+
+    /// @notice Refunds a buyer from a market's escrow (settler).
+    /// @param marketId The market.
+    /// @param buyer The buyer, credited in its free balance.
+    /// @param amount Quote refunded.
+    function refundBuyer(uint256 marketId, address buyer, uint256 amount) external onlyRole(SETTLER_ROLE) {
+        _payOut(marketId, _escrowFlows[marketId], amount);
+        _balances[buyer].free += uint128(amount);
+        _positions[marketId][buyer].refunded = uint96(amount);
+        emit BuyerRefunded(marketId, buyer, amount);
+    }
+
+    /// @notice Moves a fully settled market's leftover escrow (rounding dust) to its community's
+    /// treasury (settler).
+    /// @param marketId The market.
+    /// @param amount Quote swept.
+    function sweepEscrow(uint256 marketId, uint256 amount) external onlyRole(SETTLER_ROLE) {
+        _payOut(marketId, _escrowFlows[marketId], amount);
+        uint32 communityId = uint32(marketId >> 40);
+        treasuryBalance[communityId] += amount;
+        emit EscrowSwept(marketId, communityId, amount);
+    }
+
+    /// @notice Pays quote tokens out of a community treasury (treasurer: the governor, after a vote).
+    /// @param communityId The community.
+    /// @param to The recipient of the tokens.
+    /// @param amount Quote base units.
+    function payFromTreasury(
+        uint32 communityId,
+        address to,
+        uint256 amount
+    ) external onlyRole(TREASURER_ROLE) nonReentrant {
+        uint256 available = treasuryBalance[communityId];
+        if (available < amount) revert TreasuryShortfall(communityId, available, amount);
+        unchecked {
+            treasuryBalance[communityId] = available - amount;
+        }
+        emit TreasuryPaid(communityId, to, amount);
+        quoteToken.safeTransfer(to, amount);
+    }
+
+    function _payOut(uint256 marketId, EscrowFlows storage f, uint256 amount) private {
+        uint256 available = escrowOf(marketId);
+        if (available < amount) revert EscrowShortfall(marketId, available, amount);
+        f.paidOut += uint128(amount);
     }
 
     function _quoteDecimals() internal view override returns (uint8) {

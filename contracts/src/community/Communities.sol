@@ -47,14 +47,17 @@ abstract contract Communities {
         uint32 members;
     }
 
-    /// @notice A meter as stored.
+    /// @notice A meter as stored. `tradableFrom`: after a transfer, the new owner may trade the
+    /// meter only in slots starting at or after the transfer plus the community's horizon, so every
+    /// market sees one owner per meter.
     struct Meter {
         address owner;
         uint32 communityId;
         MeterKind kind;
         bool active;
-        uint32 capacityW;
+        uint40 tradableFrom;
         address deviceKey;
+        uint32 capacityW;
     }
 
     uint16 public constant MAX_FEE_BPS = 1_000;
@@ -68,7 +71,9 @@ abstract contract Communities {
     uint32 public meterCount;
 
     mapping(uint32 communityId => Community) internal _communities;
-    mapping(uint32 communityId => mapping(address account => bool)) public isMember;
+    /// @notice The block at which an account joined a community; zero for non-members. Treasury
+    /// votes count the members who had joined before a proposal was made.
+    mapping(uint32 communityId => mapping(address account => uint256 blockNumber)) public memberSince;
     mapping(uint32 meterId => Meter) internal _meters;
 
     event CommunityCreated(
@@ -107,6 +112,7 @@ abstract contract Communities {
     error MeterInactive(uint32 meterId);
     error MeterNotInCommunity(uint32 meterId, uint32 communityId);
     error InvalidMeter(string reason);
+    error MeterNotYetTradable(uint32 meterId, uint40 tradableFrom);
     error StaleReferencePrice(uint256 updatedAt, uint256 maxAge);
     error InvalidReferencePrice(int256 answer);
     error PriceOutsideBand(uint256 price, uint256 referencePrice, uint16 bandBps);
@@ -151,7 +157,7 @@ abstract contract Communities {
             admin: msg.sender,
             members: 1
         });
-        isMember[communityId][msg.sender] = true;
+        memberSince[communityId][msg.sender] = block.number;
         emit CommunityCreated(communityId, msg.sender, name, p);
         emit MemberJoined(communityId, msg.sender);
     }
@@ -160,8 +166,8 @@ abstract contract Communities {
     /// @param communityId The community to join.
     function join(uint32 communityId) external {
         Community storage c = _community(communityId);
-        if (isMember[communityId][msg.sender]) revert AlreadyMember(communityId, msg.sender);
-        isMember[communityId][msg.sender] = true;
+        if (isMember(communityId, msg.sender)) revert AlreadyMember(communityId, msg.sender);
+        memberSince[communityId][msg.sender] = block.number;
         ++c.members;
         emit MemberJoined(communityId, msg.sender);
     }
@@ -214,11 +220,11 @@ abstract contract Communities {
         address deviceKey
     ) external returns (uint32 meterId) {
         _community(communityId);
-        if (!isMember[communityId][msg.sender]) revert NotMember(communityId, msg.sender);
+        if (!isMember(communityId, msg.sender)) revert NotMember(communityId, msg.sender);
         if (capacityW == 0) revert InvalidMeter("capacityW");
         if (deviceKey == address(0)) revert InvalidMeter("deviceKey");
         meterId = ++meterCount;
-        _meters[meterId] = Meter(msg.sender, communityId, kind, true, capacityW, deviceKey);
+        _meters[meterId] = Meter(msg.sender, communityId, kind, true, 0, deviceKey, capacityW);
         emit MeterRegistered(meterId, msg.sender, communityId, uint8(kind), capacityW, deviceKey);
     }
 
@@ -227,8 +233,9 @@ abstract contract Communities {
     /// @param to The new owner.
     function transferMeter(uint32 meterId, address to) external {
         Meter storage m = _ownedMeter(meterId);
-        if (!isMember[m.communityId][to]) revert NotMember(m.communityId, to);
+        if (!isMember(m.communityId, to)) revert NotMember(m.communityId, to);
         m.owner = to;
+        m.tradableFrom = uint40(block.timestamp + _communities[m.communityId].horizon);
         emit MeterTransferred(meterId, msg.sender, to);
     }
 
@@ -239,6 +246,11 @@ abstract contract Communities {
         if (!m.active) revert MeterInactive(meterId);
         m.active = false;
         emit MeterDeactivated(meterId);
+    }
+
+    /// @notice Whether `account` is a member of `communityId`.
+    function isMember(uint32 communityId, address account) public view returns (bool) {
+        return memberSince[communityId][account] != 0;
     }
 
     /// @notice A community's parameters.
@@ -276,8 +288,14 @@ abstract contract Communities {
         if (m.owner != msg.sender) revert NotMeterOwner(meterId, msg.sender);
     }
 
-    /// @dev Reverts unless `meterId` is an active meter of `account` in `communityId`.
-    function _checkMeter(uint32 meterId, address account, uint32 communityId) internal view {
+    /// @dev Reverts unless `meterId` is an active meter of `account` in `communityId`, tradable by
+    /// its owner in the slot starting at `slotStart`.
+    function _checkMeter(
+        uint32 meterId,
+        address account,
+        uint32 communityId,
+        uint40 slotStart
+    ) internal view {
         Meter storage m = _meters[meterId];
         if (m.owner != account) {
             if (m.owner == address(0)) revert UnknownMeter(meterId);
@@ -285,6 +303,7 @@ abstract contract Communities {
         }
         if (m.communityId != communityId) revert MeterNotInCommunity(meterId, communityId);
         if (!m.active) revert MeterInactive(meterId);
+        if (slotStart < m.tradableFrom) revert MeterNotYetTradable(meterId, m.tradableFrom);
     }
 
     function _checkBand(address priceFeed, uint16 bandBps, uint32 maxFeedAge) private view {

@@ -37,9 +37,11 @@ struct Position {
     uint96 refunded;
 }
 
-/// @notice A seller meter's sales in a market, summed over its fills.
+/// @notice A seller meter's sales in a market, summed over its fills. Each (market, meter) has one
+/// seller (see Communities.Meter.tradableFrom); its bond is `soldWh × bondPerWh` of the community.
+/// Proceeds fit 64 bits for a 6-decimal quote token (18 trillion units).
 struct Sale {
-    uint64 soldWh;
-    uint96 proceeds;
-    uint96 bond;
+    address seller;
+    uint32 soldWh;
+    uint64 proceeds;
 }

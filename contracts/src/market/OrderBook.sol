@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Communities} from "../community/Communities.sol";
 import {Balances} from "../vault/Balances.sol";
 import {CancelTree} from "./libraries/CancelTree.sol";
@@ -56,6 +57,7 @@ abstract contract OrderBook is Communities, Balances {
     mapping(uint256 marketId => uint256) public pendingBidValue;
     mapping(uint256 marketId => mapping(address buyer => Position)) internal _positions;
     mapping(uint256 marketId => mapping(uint32 meterId => Sale)) internal _sales;
+    mapping(uint256 marketId => uint32[] meterIds) internal _marketSellers;
 
     /// @notice A remainder rested in the book. Side, tick and queue index are packed in `orderId`.
     event OrderPlaced(
@@ -102,6 +104,7 @@ abstract contract OrderBook is Communities, Balances {
     error UnknownOrder(uint256 orderId);
     error NotOrderOwner(uint256 orderId, address account);
     error NothingToCancel(uint256 orderId);
+    error SaleSellerMismatch(uint256 marketId, uint32 meterId);
 
     /// @notice Places an order: matches what crosses, then rests, drops or reverts per its type.
     /// @param p The order.
@@ -202,6 +205,11 @@ abstract contract OrderBook is Communities, Balances {
         return _sales[marketId][meterId];
     }
 
+    /// @notice The seller meters with attributed sales in a market, in order of first attribution.
+    function marketSellers(uint256 marketId) external view returns (uint32[] memory) {
+        return _marketSellers[marketId];
+    }
+
     /// @notice The market id of a community's delivery slot.
     function marketIdOf(uint32 communityId, uint40 slotStart) external pure returns (uint256) {
         return OrderId.marketId(communityId, slotStart);
@@ -222,7 +230,7 @@ abstract contract OrderBook is Communities, Balances {
         Community storage c = _community(p.communityId);
         // Owning an active meter of the community implies membership (meters are registered and
         // transferred to members only, and membership is never revoked).
-        _checkMeter(p.meterId, msg.sender, p.communityId);
+        _checkMeter(p.meterId, msg.sender, p.communityId, p.slotStart);
         if (p.slotStart % c.slotLength != 0) revert SlotNotAligned(p.slotStart, c.slotLength);
         uint256 marketId = OrderId.marketId(p.communityId, p.slotStart);
         if (block.timestamp + c.horizon < p.slotStart) revert MarketNotOpen(marketId);
@@ -272,10 +280,7 @@ abstract contract OrderBook is Communities, Balances {
             uint256 bonded = filled + (rests ? remaining : 0);
             if (bonded * bondPerWh != 0) _lock(bal, bonded * bondPerWh);
             if (filled != 0) {
-                Sale storage s = _sales[marketId][p.meterId];
-                s.soldWh += uint64(filled);
-                s.proceeds += uint96(value);
-                s.bond += uint96(filled * bondPerWh);
+                _attributeSale(marketId, p.meterId, msg.sender, filled, value);
                 MarketTotals storage t = _totals[marketId];
                 t.tradedWh += uint64(filled);
                 t.resolvedAskWh += uint64(filled);
@@ -427,6 +432,24 @@ abstract contract OrderBook is Communities, Balances {
         if (block.timestamp + c.gateLead < slotStart) revert MarketStillOpen(marketId);
     }
 
+    /// @dev Adds a fill to a seller meter's sale in a market.
+    function _attributeSale(
+        uint256 marketId,
+        uint32 meterId,
+        address seller,
+        uint256 filled,
+        uint256 value
+    ) private {
+        Sale memory s = _sales[marketId][meterId];
+        if (s.seller == address(0)) _marketSellers[marketId].push(meterId);
+        else if (s.seller != seller) revert SaleSellerMismatch(marketId, meterId);
+        _sales[marketId][meterId] = Sale(
+            seller,
+            SafeCast.toUint32(s.soldWh + filled),
+            SafeCast.toUint64(s.proceeds + value)
+        );
+    }
+
     /// @dev A bid maker's filled value leaves its locked balance for the market's escrow; the
     /// unfilled remainder returns to its free balance.
     function _claimBid(
@@ -459,11 +482,7 @@ abstract contract OrderBook is Communities, Balances {
     ) private returns (uint256) {
         _unlock(address(uint160(rec)), released);
         if (filled != 0) {
-            Sale storage s = _sales[marketId][uint32(rec >> 160)];
-            uint256 bondPerWh = _communities[uint32(marketId >> 40)].bondPerWh;
-            s.soldWh += uint64(filled);
-            s.proceeds += uint96(value);
-            s.bond += uint96(filled * bondPerWh);
+            _attributeSale(marketId, uint32(rec >> 160), address(uint160(rec)), filled, value);
             _totals[marketId].resolvedAskWh += uint64(filled);
         }
         return released;

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-// Chainlink's own mock aggregator, compiled so tests and the local stack can deploy a reference feed.
-// solhint-disable-next-line no-unused-import
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+
+/// @title ReferencePriceFeed
+/// @notice Chainlink's mock aggregator as a project contract, so tests and the local stack can
+/// deploy a reference price feed (quote tokens per kWh).
+contract ReferencePriceFeed is MockV3Aggregator {
+    constructor(uint8 decimals_, int256 initialAnswer) MockV3Aggregator(decimals_, initialAnswer) {}
+}

@@ -19,7 +19,6 @@ abstract contract Balances is ReentrancyGuard {
     }
 
     /// @notice The quote token (USDC on Polygon).
-    // solhint-disable-next-line immutable-vars-naming
     IERC20 public immutable quoteToken;
 
     mapping(address account => Balance) internal _balances;

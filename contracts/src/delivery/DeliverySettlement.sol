@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {EnergyMarket} from "../EnergyMarket.sol";
+import {MarketTotals, Position, Sale} from "../market/MarketTypes.sol";
+
+/// @title DeliverySettlement
+/// @notice Meter reports signed by k of n oracle signers, pooled settlement of each market against
+/// them, and every seller's delivery record.
+/// @dev Order of steps for a market (community, slot):
+///  1. Gate: matching stops. Anyone claims the maker orders (`EnergyMarket.claim`), which makes every
+///     fill final and attributes it (bids to buyers' positions, asks to seller meters' sales).
+///  2. Slot end: the oracles report each meter's measured import/export until the reporting deadline
+///     (slot end + `reportWindow`).
+///  3. Deadline: once every fill is attributed, anyone settles each seller meter (`settleSeller`):
+///     with delivery ratio r = min(1, exported / sold) the seller gets proceeds × r less the community
+///     fee, the rest of its proceeds and the share (1 − r) of its bond go to the market's refund pool.
+///     No report: full refund, bond released, no penalty, reputation untouched.
+///  4. When every seller meter is settled the refund pool is final; each buyer claims
+///     pool × paid / tradedValue (`claimRefund`). The last claim's rounding dust goes to the treasury.
+/// Every step is permissionless and idempotent; funds move only inside EnergyMarket balances.
+contract DeliverySettlement is AccessControl, EIP712 {
+    /// @notice Manages the oracle signer set and the threshold.
+    bytes32 public constant ORACLE_ADMIN_ROLE = keccak256("ORACLE_ADMIN_ROLE");
+
+    bytes32 public constant METER_REPORT_TYPEHASH = keccak256(
+        "MeterReport(uint32 meterId,uint40 slotStart,uint64 importedWh,uint64 exportedWh)"
+    );
+    bytes32 public constant REPORT_BATCH_TYPEHASH = keccak256(
+        abi.encodePacked(
+            "ReportBatch(MeterReport[] reports)",
+            "MeterReport(uint32 meterId,uint40 slotStart,uint64 importedWh,uint64 exportedWh)"
+        )
+    );
+
+    /// @notice Prior added to every seller's record so newcomers start reasonable: 8 of 10 kWh.
+    uint256 public constant PRIOR_COMMITTED_WH = 10_000;
+    uint256 public constant PRIOR_DELIVERED_WH = 8_000;
+
+    /// @notice A meter's measurement for one slot.
+    struct MeterReport {
+        uint32 meterId;
+        uint40 slotStart;
+        uint64 importedWh;
+        uint64 exportedWh;
+    }
+
+    /// @notice A seller's delivery record over all its settled sales.
+    struct Reputation {
+        uint128 committedWh;
+        uint128 deliveredWh;
+    }
+
+    /// @notice Settlement progress of a market.
+    struct MarketSettlement {
+        uint64 settledSoldWh; // energy of the seller meters settled so far
+        uint128 refundPool; // quote owed to the buyers, shared pro rata to what they paid
+        uint64 sellers; // seller meters settled
+        uint128 refundedPaid; // paid value of the buyers refunded so far
+        uint128 refunded; // quote refunded so far
+    }
+
+    EnergyMarket public immutable market;
+    /// @notice Seconds after a slot's end during which its reports are accepted.
+    uint32 public immutable reportWindow;
+
+    mapping(address signer => bool) public isOracleSigner;
+    uint16 public signerCount;
+    uint16 public threshold;
+
+    // meterId << 40 | slotStart => 1 << 128 | importedWh << 64 | exportedWh
+    mapping(uint256 key => uint256) internal _reports;
+    mapping(uint256 marketId => MarketSettlement) internal _settlements;
+    mapping(uint256 marketId => mapping(uint32 meterId => bool)) public sellerSettled;
+    mapping(uint256 marketId => mapping(address buyer => bool)) public refundClaimed;
+    mapping(address seller => Reputation) internal _reputation;
+
+    event OracleSignerSet(address indexed signer, bool enabled);
+    event ThresholdSet(uint16 threshold);
+    event MeterReported(
+        uint32 indexed meterId,
+        uint40 indexed slotStart,
+        uint64 importedWh,
+        uint64 exportedWh
+    );
+    event SaleSettled(
+        uint256 indexed marketId,
+        uint32 indexed meterId,
+        address indexed seller,
+        uint256 soldWh,
+        uint256 deliveredWh,
+        bool reported,
+        uint256 payout,
+        uint256 fee,
+        uint256 refunded,
+        uint256 bondSlashed
+    );
+    event RefundPoolFinal(uint256 indexed marketId, uint256 refundPool, uint256 tradedValue);
+    event RefundClaimed(uint256 indexed marketId, address indexed buyer, uint256 paid, uint256 refund);
+    event ReputationUpdated(address indexed seller, uint256 committedWh, uint256 deliveredWh);
+
+    error InvalidThreshold(uint16 threshold, uint16 signerCount);
+    error NotEnoughSignatures(uint256 given, uint16 threshold);
+    error SignersNotSorted(address signer);
+    error SignatureLengthMismatch();
+    error NotOracleSigner(address signer);
+    error InvalidSignature(address signer);
+    error EmptyBatch();
+    error UnknownMeter(uint32 meterId);
+    error ReportExists(uint32 meterId, uint40 slotStart);
+    error SlotNotEnded(uint32 meterId, uint40 slotStart);
+    error ReportTooLate(uint32 meterId, uint40 slotStart);
+    error SettlementNotReady(uint256 marketId, string reason);
+    error AlreadySettled(uint256 marketId, uint32 meterId);
+    error NoSale(uint256 marketId, uint32 meterId);
+    error RefundPoolNotFinal(uint256 marketId);
+    error AlreadyClaimed(uint256 marketId, address buyer);
+    error NothingPaid(uint256 marketId, address buyer);
+
+    /// @param market_ The market whose escrow this contract settles (it must hold SETTLER_ROLE).
+    /// @param admin Default admin and oracle admin.
+    /// @param reportWindow_ Seconds after a slot's end during which its reports are accepted.
+    constructor(EnergyMarket market_, address admin, uint32 reportWindow_) EIP712("PowerShare", "1") {
+        market = market_;
+        reportWindow = reportWindow_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(ORACLE_ADMIN_ROLE, admin);
+    }
+
+    // ---------------------------------------------------------------- oracle set
+
+    /// @notice Adds or removes an oracle signer (oracle admin). An EOA or an ERC-1271 contract.
+    /// @param signer The signer.
+    /// @param enabled Whether it may sign reports.
+    function setOracleSigner(address signer, bool enabled) external onlyRole(ORACLE_ADMIN_ROLE) {
+        if (isOracleSigner[signer] == enabled) return;
+        isOracleSigner[signer] = enabled;
+        uint16 count = enabled ? signerCount + 1 : signerCount - 1;
+        if (count < threshold) revert InvalidThreshold(threshold, count);
+        signerCount = count;
+        emit OracleSignerSet(signer, enabled);
+    }
+
+    /// @notice Sets k, the number of distinct signers a report batch needs (oracle admin).
+    /// @param k At least 1 and at most the number of signers.
+    function setThreshold(uint16 k) external onlyRole(ORACLE_ADMIN_ROLE) {
+        if (k == 0 || k > signerCount) revert InvalidThreshold(k, signerCount);
+        threshold = k;
+        emit ThresholdSet(k);
+    }
+
+    // ---------------------------------------------------------------- reports
+
+    /// @notice The EIP-712 digest the oracle signers sign for a batch of reports.
+    function batchDigest(MeterReport[] calldata reports) public view returns (bytes32) {
+        bytes32[] memory hashes = new bytes32[](reports.length);
+        for (uint256 i; i < reports.length; ++i) {
+            MeterReport calldata r = reports[i];
+            hashes[i] = keccak256(
+                abi.encode(METER_REPORT_TYPEHASH, r.meterId, r.slotStart, r.importedWh, r.exportedWh)
+            );
+        }
+        return
+            _hashTypedDataV4(
+                keccak256(abi.encode(REPORT_BATCH_TYPEHASH, keccak256(abi.encodePacked(hashes))))
+            );
+    }
+
+    /// @notice Records a batch of meter reports signed by at least `threshold` oracle signers.
+    /// @dev Signers are passed in strictly ascending order (no duplicates). Each report must be for
+    /// a registered meter and a slot that has ended, within the reporting window, and not yet
+    /// reported; any bad report reverts the whole batch.
+    /// @param reports The reports.
+    /// @param signers The signers, strictly ascending.
+    /// @param signatures One signature per signer over `batchDigest(reports)`.
+    function submitReports(
+        MeterReport[] calldata reports,
+        address[] calldata signers,
+        bytes[] calldata signatures
+    ) external {
+        if (reports.length == 0) revert EmptyBatch();
+        if (signers.length != signatures.length) revert SignatureLengthMismatch();
+        if (signers.length < threshold || threshold == 0)
+            revert NotEnoughSignatures(signers.length, threshold);
+        bytes32 digest = batchDigest(reports);
+        address previous;
+        for (uint256 i; i < signers.length; ++i) {
+            address signer = signers[i];
+            if (signer <= previous) revert SignersNotSorted(signer);
+            if (!isOracleSigner[signer]) revert NotOracleSigner(signer);
+            if (!SignatureChecker.isValidSignatureNow(signer, digest, signatures[i]))
+                revert InvalidSignature(signer);
+            previous = signer;
+        }
+        uint32 lastMeter;
+        uint256 slotLength;
+        for (uint256 i; i < reports.length; ++i) {
+            MeterReport calldata r = reports[i];
+            if (r.meterId != lastMeter) {
+                (, uint32 communityId, , , , ) = market.meter(r.meterId);
+                if (communityId == 0) revert UnknownMeter(r.meterId);
+                slotLength = market.community(communityId).slotLength;
+                lastMeter = r.meterId;
+            }
+            uint256 slotEnd = uint256(r.slotStart) + slotLength;
+            if (block.timestamp < slotEnd) revert SlotNotEnded(r.meterId, r.slotStart);
+            if (block.timestamp >= slotEnd + reportWindow) revert ReportTooLate(r.meterId, r.slotStart);
+            uint256 key = (uint256(r.meterId) << 40) | r.slotStart;
+            if (_reports[key] != 0) revert ReportExists(r.meterId, r.slotStart);
+            _reports[key] = (1 << 128) | (uint256(r.importedWh) << 64) | r.exportedWh;
+            emit MeterReported(r.meterId, r.slotStart, r.importedWh, r.exportedWh);
+        }
+    }
+
+    /// @notice A meter's report for a slot.
+    function reportOf(
+        uint32 meterId,
+        uint40 slotStart
+    ) external view returns (bool exists, uint64 importedWh, uint64 exportedWh) {
+        uint256 rep = _reports[(uint256(meterId) << 40) | slotStart];
+        return (rep != 0, uint64(rep >> 64), uint64(rep));
+    }
+
+    // ---------------------------------------------------------------- settlement
+
+    /// @notice Whether a market can be settled now, and if not, why.
+    function settlementStatus(uint256 marketId) public view returns (bool ready, string memory reason) {
+        (uint32 communityId, uint40 slotStart) = (uint32(marketId >> 40), uint40(marketId));
+        uint256 slotLength = market.community(communityId).slotLength;
+        if (slotLength == 0) return (false, "unknown community");
+        if (block.timestamp < uint256(slotStart) + slotLength + reportWindow)
+            return (false, "reporting window open");
+        MarketTotals memory t = market.marketTotals(marketId);
+        if (t.resolvedAskWh != t.tradedWh) return (false, "ask makers unclaimed");
+        if (market.pendingBidValue(marketId) != 0) return (false, "bid makers unclaimed");
+        return (true, "");
+    }
+
+    /// @notice Settles one seller meter of a market against its report (anyone, once).
+    /// @param marketId The market.
+    /// @param meterId A meter that sold in the market.
+    function settleSeller(uint256 marketId, uint32 meterId) public {
+        (bool ready, string memory reason) = settlementStatus(marketId);
+        if (!ready) revert SettlementNotReady(marketId, reason);
+        if (sellerSettled[marketId][meterId]) revert AlreadySettled(marketId, meterId);
+        Sale memory s = market.sale(marketId, meterId);
+        if (s.soldWh == 0) revert NoSale(marketId, meterId);
+        sellerSettled[marketId][meterId] = true;
+
+        uint256 rep = _reports[(uint256(meterId) << 40) | uint40(marketId)];
+        uint256 delivered = rep == 0 ? 0 : Math.min(uint64(rep), s.soldWh);
+        uint256 bond = uint256(s.soldWh) * market.community(uint32(marketId >> 40)).bondPerWh;
+        uint256 gross;
+        uint256 fee;
+        uint256 slashed;
+        if (rep != 0) {
+            // Seller amounts round down; what the buyers and the bond lose rounds in their favour.
+            gross = Math.mulDiv(s.proceeds, delivered, s.soldWh);
+            fee = (gross * market.community(uint32(marketId >> 40)).feeBps) / 10_000;
+            slashed = bond - Math.mulDiv(bond, delivered, s.soldWh);
+            Reputation storage r = _reputation[s.seller];
+            r.committedWh += s.soldWh;
+            r.deliveredWh += uint128(delivered);
+            emit ReputationUpdated(s.seller, r.committedWh, r.deliveredWh);
+        }
+        uint256 refund = s.proceeds - gross + slashed;
+        MarketSettlement storage st = _settlements[marketId];
+        st.settledSoldWh += s.soldWh;
+        st.refundPool += uint128(refund);
+        st.sellers += 1;
+        emit SaleSettled(
+            marketId,
+            meterId,
+            s.seller,
+            s.soldWh,
+            delivered,
+            rep != 0,
+            gross - fee,
+            fee,
+            refund,
+            slashed
+        );
+        if (st.settledSoldWh == market.marketTotals(marketId).tradedWh) {
+            emit RefundPoolFinal(marketId, st.refundPool, market.marketTotals(marketId).tradedValue);
+        }
+        market.settleSeller(marketId, meterId, gross - fee, fee, slashed);
+    }
+
+    /// @notice Settles several seller meters of a market (anyone); already settled ones are skipped.
+    function settleSellers(uint256 marketId, uint32[] calldata meterIds) external {
+        for (uint256 i; i < meterIds.length; ++i) {
+            if (!sellerSettled[marketId][meterIds[i]]) settleSeller(marketId, meterIds[i]);
+        }
+    }
+
+    /// @notice Pays a buyer its share of the market's refund pool (anyone, once per buyer).
+    /// @param marketId The market; every seller meter must be settled.
+    /// @param buyer The buyer, credited in its EnergyMarket balance.
+    function claimRefund(uint256 marketId, address buyer) public {
+        MarketSettlement storage st = _settlements[marketId];
+        MarketTotals memory t = market.marketTotals(marketId);
+        if (t.tradedWh == 0 || st.settledSoldWh != t.tradedWh) revert RefundPoolNotFinal(marketId);
+        if (refundClaimed[marketId][buyer]) revert AlreadyClaimed(marketId, buyer);
+        Position memory pos = market.position(marketId, buyer);
+        if (pos.paid == 0) revert NothingPaid(marketId, buyer);
+        refundClaimed[marketId][buyer] = true;
+        uint256 refund = Math.mulDiv(st.refundPool, pos.paid, t.tradedValue);
+        st.refundedPaid += pos.paid;
+        st.refunded += uint128(refund);
+        emit RefundClaimed(marketId, buyer, pos.paid, refund);
+        market.refundBuyer(marketId, buyer, refund);
+        if (st.refundedPaid == t.tradedValue && st.refundPool != st.refunded) {
+            market.sweepEscrow(marketId, st.refundPool - st.refunded);
+        }
+    }
+
+    /// @notice A market's settlement progress.
+    function settlementOf(uint256 marketId) external view returns (MarketSettlement memory) {
+        return _settlements[marketId];
+    }
+
+    // ---------------------------------------------------------------- reputation
+
+    /// @notice A seller's delivery record and its score in basis points, with the prior included.
+    function reputationOf(
+        address seller
+    ) external view returns (uint256 committedWh, uint256 deliveredWh, uint256 scoreBps) {
+        Reputation memory r = _reputation[seller];
+        scoreBps =
+            ((uint256(r.deliveredWh) + PRIOR_DELIVERED_WH) * 10_000) /
+            (uint256(r.committedWh) + PRIOR_COMMITTED_WH);
+        return (r.committedWh, r.deliveredWh, scoreBps);
+    }
+}
