@@ -57,10 +57,9 @@ export async function deployGovernance() {
   await fx.market.write.placeOrder([bidP], { account: fx.bob.account });
   await networkHelpers.time.increaseTo(fx.gateAt);
   await fx.market.write.claim([[ask.orderId]], { account: fx.eve.account });
-  await fx.market.write.settleSeller(
-    [fx.marketId, fx.meters.alice!, fx.alice.account.address, TRADE_VALUE - FEE, FEE, 0n],
-    { account: settler.account },
-  );
+  await fx.market.write.settleSeller([fx.marketId, fx.meters.alice!, TRADE_VALUE - FEE, FEE, 0n], {
+    account: settler.account,
+  });
   return { ...fx, settler, governor, TREASURER_ROLE, SETTLER_ROLE };
 }
 
