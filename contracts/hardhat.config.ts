@@ -13,6 +13,12 @@ export default defineConfig({
     path: require.resolve("solc/soljson.js"),
     settings: { optimizer: { enabled: true, runs: 200 }, viaIR: true, evmVersion: "cancun" },
   },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      invariant: { runs: 48, depth: 48, failOnRevert: false },
+    },
+  },
   networks: {
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
     amoy: {

@@ -12,6 +12,7 @@ import LocalStackModule, {
   REFERENCE_PRICE,
 } from "../../ignition/modules/LocalStack.ts";
 import PowerShareModule from "../../ignition/modules/PowerShare.ts";
+import { mockV3AggregatorAbi } from "../../index.ts";
 import amoyParameters from "../../ignition/parameters/amoy.json" with { type: "json" };
 import polygonParameters from "../../ignition/parameters/polygon.json" with { type: "json" };
 
@@ -29,8 +30,16 @@ describe("Ignition: LocalStack", async () => {
     assert.equal(await quoteToken.read.decimals(), 6);
     assert.equal(await quoteToken.read.symbol(), "USDC");
 
-    assert.equal(await referenceFeed.read.decimals(), REFERENCE_FEED_DECIMALS);
-    const [, answer, , updatedAt] = await referenceFeed.read.latestRoundData();
+    const publicClient = await viem.getPublicClient();
+    const feed = { address: referenceFeed.address, abi: mockV3AggregatorAbi } as const;
+    assert.equal(
+      await publicClient.readContract({ ...feed, functionName: "decimals" }),
+      REFERENCE_FEED_DECIMALS,
+    );
+    const [, answer, , updatedAt] = await publicClient.readContract({
+      ...feed,
+      functionName: "latestRoundData",
+    });
     assert.equal(answer, REFERENCE_PRICE);
     assert.ok(updatedAt > 0n);
 

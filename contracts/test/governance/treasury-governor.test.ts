@@ -201,8 +201,8 @@ describe("TreasuryGovernor", () => {
     it("stays Active through voteEnd, inclusive", async () => {
       const gx = await loadGov();
       const { id } = await propose(gx, gx.bob);
-      const { voteEnd } = await gx.governor.read.proposal([id]);
-      await networkHelpers.time.increaseTo(BigInt(voteEnd));
+      const { voteStart } = await gx.governor.read.proposal([id]);
+      await networkHelpers.time.increaseTo(BigInt(voteStart) + VOTING_PERIOD);
       await expectState(gx, id, S.Active);
       await networkHelpers.mine();
       await expectState(gx, id, S.Defeated);
@@ -448,7 +448,7 @@ describe("TreasuryGovernor", () => {
       await propose(gx, gx.eve);
     });
 
-    it("refuses a zero amount, a zero recipient and an unknown proposal", async () => {
+    it("refuses a zero amount, an amount above 96 bits, a zero recipient and an unknown proposal", async () => {
       const gx = await loadGov();
       await A.revertWithCustomError(
         gx.governor.write.propose([gx.communityId, gx.eve.account.address, 0n, "x"], {
@@ -461,6 +461,14 @@ describe("TreasuryGovernor", () => {
         gx.governor.write.propose([gx.communityId, zeroAddress, FEE, "x"], { account: gx.bob.account }),
         gx.governor,
         "InvalidRecipient",
+      );
+      await A.revertWithCustomErrorWithArgs(
+        gx.governor.write.propose([gx.communityId, gx.eve.account.address, 1n << 96n, "x"], {
+          account: gx.bob.account,
+        }),
+        gx.governor,
+        "SafeCastOverflowedUintDowncast",
+        [96, 1n << 96n],
       );
       for (const call of [
         gx.governor.write.castVote([7n, Vote.For], { account: gx.bob.account }),

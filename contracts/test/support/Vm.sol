@@ -3,6 +3,14 @@ pragma solidity ^0.8.28;
 
 /// @notice The cheatcodes these tests use (Hardhat 3 / EDR implements Foundry's cheatcode set).
 interface Vm {
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory);
     function prank(address sender) external;
     function startPrank(address sender) external;
     function stopPrank() external;
@@ -31,7 +39,7 @@ abstract contract TestBase {
 
     function bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
         if (max < min) revert AssertionFailed("bound", min, max);
-        if (max == type(uint256).max && min == 0) return x;
+        if (x >= min && x <= max) return x;
         return min + (x % (max - min + 1));
     }
 }
