@@ -87,7 +87,7 @@ async function shutdown(code: number, reason?: string): Promise<never> {
   process.exit(code);
 }
 let signals = 0;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
     if (++signals > 1) {
       console.log("second signal: exiting now");

@@ -15,7 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DEV_CHAIN_ID = 31337;
 
 /** Exported name → where the ABI comes from. */
-const CONTRACTS: { name: string; load: () => { abi: unknown[] } }[] = [
+const CONTRACTS: { name: string; load: () => { abi: readonly unknown[] } }[] = [
   { name: "energyMarketAbi", load: () => projectArtifact("src/EnergyMarket.sol", "EnergyMarket") },
   { name: "mockUsdcAbi", load: () => projectArtifact("src/mocks/MockUSDC.sol", "MockUSDC") },
   {
