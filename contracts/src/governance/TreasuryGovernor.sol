@@ -42,7 +42,8 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
         Abstain
     }
 
-    /// @notice A proposal as stored (four words).
+    /// @notice A proposal as stored (three words). Voting is open from `voteStart` to
+    /// `voteStart + VOTING_PERIOD`, both included.
     struct Proposal {
         address proposer;
         uint32 communityId;
@@ -50,14 +51,13 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
         bool executed;
         bool canceled;
         address to;
-        uint48 voteStart; // unix seconds; voting is open from voteStart to voteEnd, both included
-        uint48 voteEnd;
+        uint96 amount; // quote base units
+        uint48 voteStart; // unix seconds
         uint48 eta; // unix seconds; zero until queued
         uint32 quorum; // For + Abstain votes needed
         uint32 forVotes;
         uint32 againstVotes;
         uint32 abstainVotes;
-        uint256 amount;
     }
 
     /// @notice The EIP-712 type of a vote cast by signature.
@@ -161,7 +161,7 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
 
     /// @notice Proposes to pay `amount` quote tokens from `communityId`'s treasury to `to`. The
     /// caller must be a member who joined before the current block. The treasury need not hold
-    /// `amount` yet; execution reverts if it still does not.
+    /// `amount` yet; execution reverts if it still does not. `amount` must fit in 96 bits.
     /// @param communityId The community whose treasury pays.
     /// @param to The recipient.
     /// @param amount Quote base units.
@@ -179,13 +179,11 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
         uint256 members = MARKET.community(communityId).members;
         uint256 quorum = (members * QUORUM_BPS + 9_999) / 10_000;
         uint48 voteStart = SafeCast.toUint48(block.timestamp + VOTING_DELAY);
-        uint48 voteEnd = SafeCast.toUint48(block.timestamp + VOTING_DELAY + VOTING_PERIOD);
         proposalId = ++proposalCount;
         Proposal storage p = _proposals[proposalId];
         (p.proposer, p.communityId, p.snapshot) = (msg.sender, communityId, SafeCast.toUint48(block.number));
-        (p.to, p.voteStart, p.voteEnd) = (to, voteStart, voteEnd);
-        p.quorum = uint32(quorum);
-        p.amount = amount;
+        (p.to, p.amount) = (to, SafeCast.toUint96(amount));
+        (p.voteStart, p.quorum) = (voteStart, uint32(quorum));
         emit ProposalCreated(
             proposalId,
             communityId,
@@ -194,7 +192,7 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
             amount,
             block.number,
             voteStart,
-            voteEnd,
+            voteStart + VOTING_PERIOD,
             members,
             quorum,
             description
@@ -273,8 +271,8 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
         return _state(_proposal(proposalId));
     }
 
-    /// @notice A proposal as stored: proposer, community, snapshot block, flags, recipient, voting
-    /// window, eta, quorum, vote counts and amount.
+    /// @notice A proposal as stored: proposer, community, snapshot block, flags, recipient, amount,
+    /// vote start, eta, quorum and vote counts. The vote ends at `voteStart + VOTING_PERIOD`.
     /// @param proposalId The proposal.
     function proposal(uint256 proposalId) external view returns (Proposal memory) {
         return _proposal(proposalId);
@@ -336,7 +334,7 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
         if (p.executed) return ProposalState.Executed;
         if (p.canceled) return ProposalState.Canceled;
         if (block.timestamp < p.voteStart) return ProposalState.Pending;
-        if (block.timestamp <= p.voteEnd) return ProposalState.Active;
+        if (block.timestamp <= p.voteStart + VOTING_PERIOD) return ProposalState.Active;
         if (p.forVotes <= p.againstVotes || uint256(p.forVotes) + p.abstainVotes < p.quorum) {
             return ProposalState.Defeated;
         }
