@@ -31,7 +31,7 @@ const gasOf = async (hash: Promise<Hash>): Promise<bigint> => {
 };
 
 const results: Record<string, number> = {};
-const record = (key: string, gas: bigint) => {
+const record = (key: string, gas: bigint | number) => {
   results[key] = Number(gas);
 };
 
@@ -194,6 +194,116 @@ for (const l of [1, 5, 20]) {
   await networkHelpers.time.increaseTo(slot - 300);
   record("claim_maker", await gasOf(market.write.claim([[orderId]], { account: traders[1]!.account })));
 }
+
+// ---------------------------------------------------------------- delivery
+const reportWindow = 600;
+const settlement = await viem.deployContract("DeliverySettlement", [
+  market.address,
+  deployer.account.address,
+  reportWindow,
+]);
+await market.write.grantRole([await market.read.SETTLER_ROLE(), settlement.address]);
+const oracleKeys = wallets
+  .slice(-3)
+  .sort((a, b) => (BigInt(a.account.address) < BigInt(b.account.address) ? -1 : 1));
+for (const o of oracleKeys) await settlement.write.setOracleSigner([o.account.address, true]);
+const chainId = await publicClient.getChainId();
+type Report = { meterId: number; slotStart: number; importedWh: bigint; exportedWh: bigint };
+const sign = (signer: (typeof wallets)[number], reports: Report[]) =>
+  signer.signTypedData({
+    account: signer.account,
+    domain: { name: "PowerShare", version: "1", chainId, verifyingContract: settlement.address },
+    types: {
+      ReportBatch: [{ name: "reports", type: "MeterReport[]" }],
+      MeterReport: [
+        { name: "meterId", type: "uint32" },
+        { name: "slotStart", type: "uint40" },
+        { name: "importedWh", type: "uint64" },
+        { name: "exportedWh", type: "uint64" },
+      ],
+    },
+    primaryType: "ReportBatch",
+    message: { reports },
+  });
+const submit = async (reports: Report[], k: number) => {
+  await settlement.write.setThreshold([k]);
+  const signers = oracleKeys.slice(0, k);
+  const signatures = await Promise.all(signers.map((s) => sign(s, reports)));
+  return gasOf(settlement.write.submitReports([reports, signers.map((s) => s.account.address), signatures]));
+};
+
+// create_community
+record(
+  "create_community",
+  await gasOf(
+    market.write.createCommunity([
+      "bench-2",
+      {
+        slotLength,
+        gateLead: 300,
+        horizon: 172800,
+        tickSize: 1000n,
+        minOrderWh: 1n,
+        bondPerKwh: 10000n,
+        feeBps: 100,
+        priceFeed: "0x0000000000000000000000000000000000000000",
+        bandBps: 0,
+        maxFeedAge: 0,
+      },
+    ]),
+  ),
+);
+
+// 100 more meters so a batch covers 100 distinct meters, as the oracle posts them.
+const firstMeter = Number(await market.read.meterCount()) + 1;
+for (let i = 0; i < 100; i++)
+  await market.write.registerMeter([communityId, 2, 10_000, deployer.account.address]);
+const meterIds = Array.from({ length: 100 }, (_, i) => firstMeter + i);
+
+// A settled market: trade, gate, claims, reports, deadline.
+const settleSlot = freshSlot();
+const askMakers = [traders[1]!, traders[2]!];
+const askIds: bigint[] = [];
+for (const w of askMakers) {
+  await place(w, settleSlot, "ask", 250, 1000n);
+  askIds.push((await market.getEvents.OrderPlaced({}, { fromBlock: "latest" }))[0]!.args.orderId!);
+}
+await place(traders[3]!, settleSlot, "bid", 250, 1500n, 1);
+await place(traders[4]!, settleSlot, "bid", 250, 500n, 1);
+await networkHelpers.time.increaseTo(settleSlot + slotLength);
+const reportsFor = (slot: number, ids: number[]): Report[] =>
+  ids.map((meterId, i) => ({
+    meterId,
+    slotStart: slot,
+    importedWh: BigInt(i),
+    exportedWh: 900n + BigInt(i),
+  }));
+record(
+  "report_batch1_k1",
+  await submit(reportsFor(settleSlot, [meters.get(askMakers[0]!.account.address)!]), 1),
+);
+await submit(reportsFor(settleSlot, [meters.get(askMakers[1]!.account.address)!]), 1);
+record(
+  "report_per_meter_batch100_k1",
+  Math.round(Number(await submit(reportsFor(settleSlot, meterIds), 1)) / 100),
+);
+const settleSlot2 = settleSlot + slotLength;
+await networkHelpers.time.increaseTo(settleSlot2 + slotLength);
+record(
+  "report_per_meter_batch100_k3",
+  Math.round(Number(await submit(reportsFor(settleSlot2, meterIds), 3)) / 100),
+);
+await market.write.claim([askIds]);
+if ((await networkHelpers.time.latest()) < settleSlot + slotLength + reportWindow) {
+  await networkHelpers.time.increaseTo(settleSlot + slotLength + reportWindow);
+}
+const settleMarket = (BigInt(communityId) << 40n) | BigInt(settleSlot);
+record(
+  "settle_seller",
+  await gasOf(settlement.write.settleSeller([settleMarket, meters.get(askMakers[0]!.account.address)!])),
+);
+await settlement.write.settleSeller([settleMarket, meters.get(askMakers[1]!.account.address)!]);
+record("claim_buyer", await gasOf(settlement.write.claimRefund([settleMarket, traders[3]!.account.address])));
 
 const previous = existsSync(outFile)
   ? (JSON.parse(readFileSync(outFile, "utf8")) as Record<string, number>)

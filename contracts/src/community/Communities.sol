@@ -277,6 +277,17 @@ abstract contract Communities {
         return (m.owner, m.communityId, uint8(m.kind), m.active, m.capacityW, m.deviceKey);
     }
 
+    /// @notice The slot length of each meter's community (zero for an unknown meter), for report
+    /// validation in one call.
+    function meterSlotLengths(
+        uint32[] calldata meterIds
+    ) external view returns (uint256[] memory slotLengths) {
+        slotLengths = new uint256[](meterIds.length);
+        for (uint256 i; i < meterIds.length; ++i) {
+            slotLengths[i] = _communities[_meters[meterIds[i]].communityId].slotLength;
+        }
+    }
+
     function _community(uint32 communityId) internal view returns (Community storage c) {
         c = _communities[communityId];
         if (c.slotLength == 0) revert UnknownCommunity(communityId);

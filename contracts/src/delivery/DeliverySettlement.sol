@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Communities} from "../community/Communities.sol";
 import {EnergyMarket} from "../EnergyMarket.sol";
 import {MarketTotals, Position, Sale} from "../market/MarketTypes.sol";
 
@@ -41,6 +42,10 @@ contract DeliverySettlement is AccessControl, EIP712 {
     uint256 public constant PRIOR_COMMITTED_WH = 10_000;
     uint256 public constant PRIOR_DELIVERED_WH = 8_000;
 
+    /// @notice Largest energies a report can carry (2.1 GWh imported, 4.3 GWh exported per slot).
+    uint256 public constant MAX_IMPORTED_WH = (1 << 31) - 1;
+    uint256 public constant MAX_EXPORTED_WH = (1 << 32) - 1;
+
     /// @notice A meter's measurement for one slot.
     struct MeterReport {
         uint32 meterId;
@@ -72,7 +77,9 @@ contract DeliverySettlement is AccessControl, EIP712 {
     uint16 public signerCount;
     uint16 public threshold;
 
-    // meterId << 40 | slotStart => 1 << 128 | importedWh << 64 | exportedWh
+    // Four reports per word: (meterId >> 2) << 40 | slotStart => lane (meterId & 3) of 64 bits,
+    // each `1 << 63 | importedWh << 32 | exportedWh`. Oracles post meters in ascending order, so a
+    // batch pays one fresh word per four meters.
     mapping(uint256 key => uint256) internal _reports;
     mapping(uint256 marketId => MarketSettlement) internal _settlements;
     mapping(uint256 marketId => mapping(uint32 meterId => bool)) public sellerSettled;
@@ -112,6 +119,7 @@ contract DeliverySettlement is AccessControl, EIP712 {
     error EmptyBatch();
     error UnknownMeter(uint32 meterId);
     error ReportExists(uint32 meterId, uint40 slotStart);
+    error ReportOutOfRange(uint32 meterId, uint40 slotStart);
     error SlotNotEnded(uint32 meterId, uint40 slotStart);
     error ReportTooLate(uint32 meterId, uint40 slotStart);
     error SettlementNotReady(uint256 marketId, string reason);
@@ -196,22 +204,23 @@ contract DeliverySettlement is AccessControl, EIP712 {
                 revert InvalidSignature(signer);
             previous = signer;
         }
-        uint32 lastMeter;
-        uint256 slotLength;
+        uint32[] memory meterIds = new uint32[](reports.length);
+        for (uint256 i; i < reports.length; ++i) meterIds[i] = reports[i].meterId;
+        uint256[] memory slotLengths = market.meterSlotLengths(meterIds);
         for (uint256 i; i < reports.length; ++i) {
             MeterReport calldata r = reports[i];
-            if (r.meterId != lastMeter) {
-                (, uint32 communityId, , , , ) = market.meter(r.meterId);
-                if (communityId == 0) revert UnknownMeter(r.meterId);
-                slotLength = market.community(communityId).slotLength;
-                lastMeter = r.meterId;
+            if (slotLengths[i] == 0) revert UnknownMeter(r.meterId);
+            if (r.importedWh > MAX_IMPORTED_WH || r.exportedWh > MAX_EXPORTED_WH) {
+                revert ReportOutOfRange(r.meterId, r.slotStart);
             }
-            uint256 slotEnd = uint256(r.slotStart) + slotLength;
+            uint256 slotEnd = uint256(r.slotStart) + slotLengths[i];
             if (block.timestamp < slotEnd) revert SlotNotEnded(r.meterId, r.slotStart);
             if (block.timestamp >= slotEnd + reportWindow) revert ReportTooLate(r.meterId, r.slotStart);
-            uint256 key = (uint256(r.meterId) << 40) | r.slotStart;
-            if (_reports[key] != 0) revert ReportExists(r.meterId, r.slotStart);
-            _reports[key] = (1 << 128) | (uint256(r.importedWh) << 64) | r.exportedWh;
+            uint256 key = (uint256(r.meterId >> 2) << 40) | r.slotStart;
+            uint256 shift = uint256(r.meterId & 3) << 6;
+            uint256 word = _reports[key];
+            if ((word >> shift) & (1 << 63) != 0) revert ReportExists(r.meterId, r.slotStart);
+            _reports[key] = word | (((1 << 63) | (uint256(r.importedWh) << 32) | r.exportedWh) << shift);
             emit MeterReported(r.meterId, r.slotStart, r.importedWh, r.exportedWh);
         }
     }
@@ -221,20 +230,33 @@ contract DeliverySettlement is AccessControl, EIP712 {
         uint32 meterId,
         uint40 slotStart
     ) external view returns (bool exists, uint64 importedWh, uint64 exportedWh) {
-        uint256 rep = _reports[(uint256(meterId) << 40) | slotStart];
-        return (rep != 0, uint64(rep >> 64), uint64(rep));
+        uint256 rep = _report(meterId, slotStart);
+        return (rep != 0, uint64((rep >> 32) & MAX_IMPORTED_WH), uint64(rep & MAX_EXPORTED_WH));
+    }
+
+    /// @dev A report's 64-bit lane: zero when absent, else `1 << 63 | importedWh << 32 | exportedWh`.
+    function _report(uint32 meterId, uint40 slotStart) internal view returns (uint256) {
+        return
+            (_reports[(uint256(meterId >> 2) << 40) | slotStart] >> (uint256(meterId & 3) << 6)) &
+            type(uint64).max;
     }
 
     // ---------------------------------------------------------------- settlement
 
     /// @notice Whether a market can be settled now, and if not, why.
     function settlementStatus(uint256 marketId) public view returns (bool ready, string memory reason) {
-        (uint32 communityId, uint40 slotStart) = (uint32(marketId >> 40), uint40(marketId));
-        uint256 slotLength = market.community(communityId).slotLength;
-        if (slotLength == 0) return (false, "unknown community");
-        if (block.timestamp < uint256(slotStart) + slotLength + reportWindow)
+        return _status(marketId, market.community(uint32(marketId >> 40)), market.marketTotals(marketId));
+    }
+
+    function _status(
+        uint256 marketId,
+        Communities.Community memory c,
+        MarketTotals memory t
+    ) private view returns (bool ready, string memory reason) {
+        if (c.slotLength == 0) return (false, "unknown community");
+        if (block.timestamp < uint256(uint40(marketId)) + c.slotLength + reportWindow) {
             return (false, "reporting window open");
-        MarketTotals memory t = market.marketTotals(marketId);
+        }
         if (t.resolvedAskWh != t.tradedWh) return (false, "ask makers unclaimed");
         if (market.pendingBidValue(marketId) != 0) return (false, "bid makers unclaimed");
         return (true, "");
@@ -244,23 +266,25 @@ contract DeliverySettlement is AccessControl, EIP712 {
     /// @param marketId The market.
     /// @param meterId A meter that sold in the market.
     function settleSeller(uint256 marketId, uint32 meterId) public {
-        (bool ready, string memory reason) = settlementStatus(marketId);
+        Communities.Community memory c = market.community(uint32(marketId >> 40));
+        MarketTotals memory t = market.marketTotals(marketId);
+        (bool ready, string memory reason) = _status(marketId, c, t);
         if (!ready) revert SettlementNotReady(marketId, reason);
         if (sellerSettled[marketId][meterId]) revert AlreadySettled(marketId, meterId);
         Sale memory s = market.sale(marketId, meterId);
         if (s.soldWh == 0) revert NoSale(marketId, meterId);
         sellerSettled[marketId][meterId] = true;
 
-        uint256 rep = _reports[(uint256(meterId) << 40) | uint40(marketId)];
-        uint256 delivered = rep == 0 ? 0 : Math.min(uint64(rep), s.soldWh);
-        uint256 bond = uint256(s.soldWh) * market.community(uint32(marketId >> 40)).bondPerWh;
+        uint256 rep = _report(meterId, uint40(marketId));
+        uint256 delivered = rep == 0 ? 0 : Math.min(rep & MAX_EXPORTED_WH, s.soldWh);
+        uint256 bond = uint256(s.soldWh) * c.bondPerWh;
         uint256 gross;
         uint256 fee;
         uint256 slashed;
         if (rep != 0) {
             // Seller amounts round down; what the buyers and the bond lose rounds in their favour.
             gross = Math.mulDiv(s.proceeds, delivered, s.soldWh);
-            fee = (gross * market.community(uint32(marketId >> 40)).feeBps) / 10_000;
+            fee = (gross * c.feeBps) / 10_000;
             slashed = bond - Math.mulDiv(bond, delivered, s.soldWh);
             Reputation storage r = _reputation[s.seller];
             r.committedWh += s.soldWh;
@@ -269,7 +293,8 @@ contract DeliverySettlement is AccessControl, EIP712 {
         }
         uint256 refund = s.proceeds - gross + slashed;
         MarketSettlement storage st = _settlements[marketId];
-        st.settledSoldWh += s.soldWh;
+        uint64 settledSoldWh = st.settledSoldWh + s.soldWh;
+        st.settledSoldWh = settledSoldWh;
         st.refundPool += uint128(refund);
         st.sellers += 1;
         emit SaleSettled(
@@ -284,9 +309,7 @@ contract DeliverySettlement is AccessControl, EIP712 {
             refund,
             slashed
         );
-        if (st.settledSoldWh == market.marketTotals(marketId).tradedWh) {
-            emit RefundPoolFinal(marketId, st.refundPool, market.marketTotals(marketId).tradedValue);
-        }
+        if (settledSoldWh == t.tradedWh) emit RefundPoolFinal(marketId, st.refundPool, t.tradedValue);
         market.settleSeller(marketId, meterId, gross - fee, fee, slashed);
     }
 
