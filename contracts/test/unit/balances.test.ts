@@ -125,6 +125,64 @@ describe("EnergyMarket · balances", () => {
       assert.equal(await fee.read.balanceOf([market.address]), 0n);
       assert.equal(await fee.read.balanceOf([fx.carol.account.address]), 99_099n - 990n);
     });
+    it("refuses a deposit of which nothing arrives with ZeroAmount", async () => {
+      const fx = await load();
+      const odd = await viem.deployContract("OddToken", [6]);
+      const market = await viem.deployContract("EnergyMarket", [
+        odd.address,
+        fx.admin.account.address,
+        fx.guardian.account.address,
+      ]);
+      await odd.write.mint([fx.bob.account.address, 1_000n]);
+      await odd.write.approve([market.address, 1_000n], { account: fx.bob.account });
+      await odd.write.setSwallow([true]);
+      await A.revertWithCustomError(
+        market.write.deposit([500n], { account: fx.bob.account }),
+        market,
+        "ZeroAmount",
+      );
+      assert.deepEqual(await market.read.balanceOf([fx.bob.account.address]), [0n, 0n]);
+    });
+
+    it("the market refuses a quote token with more than 6 decimals", async () => {
+      const fx = await load();
+      for (const d of [7, 18]) {
+        const odd = await viem.deployContract("OddToken", [d]);
+        await A.revertWithCustomErrorWithArgs(
+          viem.deployContract("EnergyMarket", [
+            odd.address,
+            fx.admin.account.address,
+            fx.guardian.account.address,
+          ]),
+          fx.market,
+          "UnsupportedQuoteToken",
+          [d],
+        );
+      }
+      const ok = await viem.deployContract("OddToken", [0]);
+      await viem.deployContract("EnergyMarket", [
+        ok.address,
+        fx.admin.account.address,
+        fx.guardian.account.address,
+      ]);
+    });
+
+    it("MockUSDC's faucet drips once per cooldown", async () => {
+      const fx = await load();
+      const amount = await fx.usdc.read.FAUCET_AMOUNT();
+      await fx.usdc.write.faucet({ account: fx.eve.account });
+      const t = BigInt(await networkHelpers.time.latest());
+      assert.equal(await fx.usdc.read.balanceOf([fx.eve.account.address]), MINTED + amount);
+      await A.revertWithCustomErrorWithArgs(
+        fx.usdc.write.faucet({ account: fx.eve.account }),
+        fx.usdc,
+        "FaucetCooldown",
+        [t + 3600n],
+      );
+      await networkHelpers.time.increaseTo(t + 3600n);
+      await fx.usdc.write.faucet({ account: fx.eve.account });
+      assert.equal(await fx.usdc.read.balanceOf([fx.eve.account.address]), MINTED + 2n * amount);
+    });
   });
 
   describe("depositWithPermit", () => {
