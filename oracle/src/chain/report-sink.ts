@@ -65,7 +65,8 @@ export const isRevert = (err: unknown): boolean =>
   err.walk((e) => e instanceof ContractFunctionRevertedError || e instanceof ExecutionRevertedError) !== null;
 
 const isNonceTooLow = (err: unknown): boolean =>
-  err instanceof BaseError && err.walk((e) => e instanceof NonceTooLowError) !== null;
+  (err instanceof BaseError && err.walk((e) => e instanceof NonceTooLowError) !== null) ||
+  (err instanceof Error && /nonce too low|nonce has already been used/i.test(err.message));
 
 const isAlreadyKnown = (err: unknown): boolean =>
   err instanceof Error && /already known|known transaction|already imported/i.test(err.message);
