@@ -11,7 +11,15 @@
 import { deployments } from "./generated/abis.ts";
 import type { AddressBook } from "./types.ts";
 
-export { energyMarketAbi, mockUsdcAbi, mockV3AggregatorAbi, deployments } from "./generated/abis.ts";
+export {
+  energyMarketAbi,
+  deliverySettlementAbi,
+  settlementKeeperAbi,
+  treasuryGovernorAbi,
+  mockUsdcAbi,
+  mockV3AggregatorAbi,
+  deployments,
+} from "./generated/abis.ts";
 export type { AddressBook, AddressBookEntry, Hex } from "./types.ts";
 
 /** Chain ids PowerShare deploys to. */

@@ -18,6 +18,9 @@ export interface AddressBook {
   quoteToken: Hex;
   /** The lowest deployment block, where indexers start. */
   startBlock: number;
-  /** By contract name: EnergyMarket always; MockUSDC and MockV3Aggregator on the dev chain. */
+  /**
+   * By contract name: EnergyMarket always; on the dev chain also MockUSDC, MockV3Aggregator,
+   * DeliverySettlement, SettlementKeeper and TreasuryGovernor.
+   */
   contracts: Record<string, AddressBookEntry>;
 }

@@ -3,7 +3,8 @@
  *
  *   1. build the contracts and their typed ABIs (contracts/generated/abis.ts)
  *   2. chain    `hardhat node` on 127.0.0.1:8545 (chain id 31337)
- *   3. deploy   LocalStack with Hardhat Ignition (MockUSDC, reference feed, EnergyMarket) and write
+ *   3. deploy   LocalStack with Hardhat Ignition (MockUSDC, reference feed, EnergyMarket,
+ *               DeliverySettlement, SettlementKeeper, TreasuryGovernor, roles, oracle signer) and write
  *               the address book contracts/deployments/31337.json
  *   4. seed     the demo community, members, meters, resting orders and a trade (scripts/seed)
  *   5. services later issues add (oracle, meter simulator, indexer, agents, app): see `services()`
@@ -102,6 +103,7 @@ stack.onFatal = (message) => void shutdown(1, `! ${message}`);
 
 interface StackInfo {
   marketAddress: string;
+  settlementAddress: string;
   startBlock: number;
   metersFile: string;
   oracleKey: string;
@@ -141,6 +143,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         RPC_URL,
         CHAIN_ID: String(CHAIN_ID),
         MARKET_ADDRESS: info.marketAddress,
+        SETTLEMENT_ADDRESS: info.settlementAddress,
         FROM_BLOCK: String(info.startBlock),
         ORACLE_PRIVATE_KEY: info.oracleKey,
         DATA_DIR: path.join(DEV_DIR, "oracle-data"),
@@ -248,6 +251,7 @@ async function main(): Promise<void> {
   const oracle = devAccount(ORACLE_ACCOUNT_INDEX);
   const later = await services({
     marketAddress: book.contracts.EnergyMarket!.address,
+    settlementAddress: book.contracts.DeliverySettlement?.address ?? "",
     startBlock: book.startBlock,
     metersFile,
     oracleKey: oracle.privateKey,
@@ -292,7 +296,7 @@ async function main(): Promise<void> {
       `${m.name}; meter #${m.meter.meterId} ${m.meter.kind}, ${m.meter.capacityW / 1000} kW`,
     );
   }
-  roles.set(ORACLE_ACCOUNT_INDEX, "oracle signer / poster");
+  roles.set(ORACLE_ACCOUNT_INDEX, "oracle signer (registered in DeliverySettlement, k = 1) and poster");
   for (let i = 0; i < 10; i++) {
     const a = devAccount(i);
     out.push(`  #${i} ${a.address} ${a.privateKey}`);

@@ -11,7 +11,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createPublicClient, getAddress, http, type Address } from "viem";
-import { energyMarketAbi, mockUsdcAbi, type AddressBook } from "@powershare/contracts";
+import { deliverySettlementAbi, energyMarketAbi, mockUsdcAbi, type AddressBook } from "@powershare/contracts";
 import { readAddressBook } from "@powershare/contracts/node";
 import {
   DEMO_COMMUNITY,
@@ -91,7 +91,14 @@ describe("npm run dev", { timeout: READY_TIMEOUT_MS + 60_000 }, () => {
   it("deployed the LocalStack contracts recorded in the address book", async () => {
     assert.equal(book.chainId, 31337);
     assert.equal(await client.getChainId(), 31337);
-    for (const name of ["EnergyMarket", "MockUSDC", "MockV3Aggregator"]) {
+    for (const name of [
+      "EnergyMarket",
+      "MockUSDC",
+      "MockV3Aggregator",
+      "DeliverySettlement",
+      "SettlementKeeper",
+      "TreasuryGovernor",
+    ]) {
       const c = book.contracts[name];
       assert.ok(c, `${name} in the address book`);
       const code = await client.getCode({ address: c.address });
@@ -105,6 +112,18 @@ describe("npm run dev", { timeout: READY_TIMEOUT_MS + 60_000 }, () => {
     });
     assert.equal(getAddress(quote), getAddress(book.contracts.MockUSDC!.address));
     assert.equal(getAddress(book.quoteToken), getAddress(quote));
+    // The oracle's account is the one registered signer of the settlement contract.
+    const settlement = book.contracts.DeliverySettlement;
+    assert.ok(settlement, "DeliverySettlement in the address book");
+    const isSigner = (a: Address) =>
+      client.readContract({
+        address: settlement.address,
+        abi: deliverySettlementAbi,
+        functionName: "isOracleSigner",
+        args: [a],
+      });
+    assert.equal(await isSigner(devAccount(9).address), true);
+    assert.equal(await isSigner(devAccount(0).address), false);
   });
 
   it("seeded the community, its members and their meters", async () => {

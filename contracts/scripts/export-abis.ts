@@ -17,6 +17,18 @@ const DEV_CHAIN_ID = 31337;
 /** Exported name → where the ABI comes from. */
 const CONTRACTS: { name: string; load: () => { abi: readonly unknown[] } }[] = [
   { name: "energyMarketAbi", load: () => projectArtifact("src/EnergyMarket.sol", "EnergyMarket") },
+  {
+    name: "deliverySettlementAbi",
+    load: () => projectArtifact("src/delivery/DeliverySettlement.sol", "DeliverySettlement"),
+  },
+  {
+    name: "settlementKeeperAbi",
+    load: () => projectArtifact("src/delivery/SettlementKeeper.sol", "SettlementKeeper"),
+  },
+  {
+    name: "treasuryGovernorAbi",
+    load: () => projectArtifact("src/governance/TreasuryGovernor.sol", "TreasuryGovernor"),
+  },
   { name: "mockUsdcAbi", load: () => projectArtifact("src/mocks/MockUSDC.sol", "MockUSDC") },
   {
     name: "mockV3AggregatorAbi",

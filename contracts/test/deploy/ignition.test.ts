@@ -1,6 +1,7 @@
 /**
  * The Ignition modules deploy and wire up correctly on the in-process Hardhat network:
- * LocalStack (MockUSDC + MockV3Aggregator + EnergyMarket) and PowerShare (EnergyMarket against an
+ * LocalStack (MockUSDC, MockV3Aggregator, EnergyMarket, DeliverySettlement, SettlementKeeper,
+ * TreasuryGovernor, roles and the oracle signer) and PowerShare (EnergyMarket against an
  * existing quote token, with admin and guardian parameters).
  */
 import assert from "node:assert/strict";
@@ -8,8 +9,11 @@ import { describe, it } from "node:test";
 import { network } from "hardhat";
 import { getAddress, keccak256, toBytes, zeroHash } from "viem";
 import LocalStackModule, {
+  ORACLE_SIGNER_ACCOUNT,
   REFERENCE_FEED_DECIMALS,
   REFERENCE_PRICE,
+  SETTLER_ROLE,
+  TREASURER_ROLE,
 } from "../../ignition/modules/LocalStack.ts";
 import PowerShareModule from "../../ignition/modules/PowerShare.ts";
 import { mockV3AggregatorAbi } from "../../index.ts";
@@ -49,6 +53,18 @@ describe("Ignition: LocalStack", async () => {
     assert.equal(await energyMarket.read.hasRole([GUARDIAN_ROLE, other!.account.address]), false);
     assert.equal(await energyMarket.read.paused(), false);
     assert.equal(await energyMarket.read.communityCount(), 0);
+  });
+
+  it("wires settlement, keeper and treasury governor to the market, with one oracle signer", async () => {
+    const { energyMarket, settlement, keeper, treasuryGovernor } = await ignition.deploy(LocalStackModule);
+    const wallets = await viem.getWalletClients();
+    assert.equal(await energyMarket.read.hasRole([SETTLER_ROLE, settlement.address]), true);
+    assert.equal(await energyMarket.read.hasRole([TREASURER_ROLE, treasuryGovernor.address]), true);
+    assert.equal(getAddress(await settlement.read.market()), getAddress(energyMarket.address));
+    assert.equal(getAddress(await keeper.read.settlement()), getAddress(settlement.address));
+    const signer = wallets[ORACLE_SIGNER_ACCOUNT]!.account.address;
+    assert.equal(await settlement.read.isOracleSigner([signer]), true);
+    assert.equal(await settlement.read.isOracleSigner([deployer!.account.address]), false);
   });
 
   it("lets the market take deposits of the mock token (wiring works end to end)", async () => {
