@@ -57,7 +57,7 @@ const { contract: governor, deploymentTransaction } = await viem.sendDeploymentT
 record("treasury_governor_deploy", await gasOf(Promise.resolve(deploymentTransaction.hash)));
 const runtimeSize = ((await publicClient.getCode({ address: governor.address })) ?? "0x").length / 2 - 1;
 
-await market.write.grantRole([await market.read.TREASURER_ROLE(), governor.address]);
+await market.write.setTreasuryGovernor([governor.address]);
 await market.write.grantRole([await market.read.SETTLER_ROLE(), deployer.account.address]);
 
 // A community of ten; one 1,000 kWh trade whose 1 % fee (5 USDC) fills the treasury.

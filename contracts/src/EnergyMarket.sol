@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {Balances} from "./vault/Balances.sol";
 import {OrderBook} from "./market/OrderBook.sol";
@@ -12,17 +13,24 @@ import {OrderBook} from "./market/OrderBook.sol";
 /// @title EnergyMarket
 /// @notice PowerShare's market: communities and meters, internal quote balances, and one order
 /// book per community and delivery slot.
-/// @dev Pausing (guardian) stops deposits and order entry; withdrawals, cancels and claims stay open
+/// @dev Several calls in one transaction (orders, cancels, claims, deposits) go through
+/// `multicall`, which keeps the caller as `msg.sender`.
+/// Pausing (guardian) stops deposits and order entry; withdrawals, cancels and claims stay open
 /// so that nobody's funds are ever trapped by a pause.
-contract EnergyMarket is AccessControl, Pausable, OrderBook {
+contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
     using SafeERC20 for IERC20;
 
     /// @notice May pause and unpause the market.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     /// @notice The delivery-settlement contract: moves a settled market's escrow.
     bytes32 public constant SETTLER_ROLE = keccak256("SETTLER_ROLE");
-    /// @notice The treasury governor: spends a community treasury after a passed vote.
+    /// @notice The treasury governor: spends a community treasury after a passed vote. Its admin
+    /// role is held by nobody, so no admin can grant it; `setTreasuryGovernor` grants it once.
     bytes32 public constant TREASURER_ROLE = keccak256("TREASURER_ROLE");
+    bytes32 public constant TREASURER_LOCK_ROLE = keccak256("TREASURER_LOCK_ROLE");
+
+    /// @notice The only holder of TREASURER_ROLE, set once.
+    address public treasuryGovernor;
 
     /// @notice Quote paid out of a market's escrow, and slashed bonds paid into it.
     struct EscrowFlows {
@@ -47,7 +55,10 @@ contract EnergyMarket is AccessControl, Pausable, OrderBook {
     event EscrowSwept(uint256 indexed marketId, uint32 indexed communityId, uint256 amount);
     event TreasuryPaid(uint32 indexed communityId, address indexed to, uint256 amount);
 
+    event TreasuryGovernorSet(address indexed governor);
+
     error UnsupportedQuoteToken(uint8 decimals);
+    error TreasuryGovernorAlreadySet(address governor);
     error EscrowShortfall(uint256 marketId, uint256 available, uint256 required);
     error TreasuryShortfall(uint32 communityId, uint256 available, uint256 required);
 
@@ -61,6 +72,17 @@ contract EnergyMarket is AccessControl, Pausable, OrderBook {
         if (QUOTE_DECIMALS > 6) revert UnsupportedQuoteToken(QUOTE_DECIMALS);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(GUARDIAN_ROLE, guardian);
+        _setRoleAdmin(TREASURER_ROLE, TREASURER_LOCK_ROLE);
+    }
+
+    /// @notice Names the treasury governor, once (admin). Nobody can grant TREASURER_ROLE otherwise,
+    /// so from then on only a passed member vote moves treasury funds.
+    /// @param governor The governor contract.
+    function setTreasuryGovernor(address governor) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (treasuryGovernor != address(0)) revert TreasuryGovernorAlreadySet(treasuryGovernor);
+        treasuryGovernor = governor;
+        _grantRole(TREASURER_ROLE, governor);
+        emit TreasuryGovernorSet(governor);
     }
 
     /// @notice Stops deposits and order entry (guardian).

@@ -75,6 +75,8 @@ abstract contract Communities {
     /// votes count the members who had joined before a proposal was made.
     mapping(uint32 communityId => mapping(address account => uint256 blockNumber)) public memberSince;
     mapping(uint32 meterId => Meter) internal _meters;
+    /// @notice Whether joining a community takes its admin's admission.
+    mapping(uint32 communityId => bool) public admissionRequired;
 
     event CommunityCreated(
         uint32 indexed communityId,
@@ -91,6 +93,7 @@ abstract contract Communities {
     );
     event CommunityAdminChanged(uint32 indexed communityId, address indexed admin);
     event MemberJoined(uint32 indexed communityId, address indexed account);
+    event AdmissionRequiredSet(uint32 indexed communityId, bool required);
     event MeterRegistered(
         uint32 indexed meterId,
         address indexed owner,
@@ -106,12 +109,13 @@ abstract contract Communities {
     error NotCommunityAdmin(uint32 communityId, address account);
     error NotMember(uint32 communityId, address account);
     error AlreadyMember(uint32 communityId, address account);
-    error InvalidCommunityParams(string reason);
+    error AdmissionRequired(uint32 communityId);
+    error InvalidCommunityParams(bytes32 field);
     error UnknownMeter(uint32 meterId);
     error NotMeterOwner(uint32 meterId, address account);
     error MeterInactive(uint32 meterId);
     error MeterNotInCommunity(uint32 meterId, uint32 communityId);
-    error InvalidMeter(string reason);
+    error InvalidMeter(bytes32 field);
     error MeterNotYetTradable(uint32 meterId, uint40 tradableFrom);
     error StaleReferencePrice(uint256 updatedAt, uint256 maxAge);
     error InvalidReferencePrice(int256 answer);
@@ -162,14 +166,38 @@ abstract contract Communities {
         emit MemberJoined(communityId, msg.sender);
     }
 
-    /// @notice Joins a community as a member.
+    /// @notice Joins a community whose membership is open.
     /// @param communityId The community to join.
     function join(uint32 communityId) external {
+        if (admissionRequired[communityId]) revert AdmissionRequired(communityId);
+        _addMember(communityId, msg.sender);
+    }
+
+    /// @notice Admits a member (community admin), the only way in when admission is required.
+    /// @param communityId The community.
+    /// @param account The new member.
+    function admit(uint32 communityId, address account) external onlyCommunityAdmin(communityId) {
+        _addMember(communityId, account);
+    }
+
+    /// @notice Opens or closes self-service membership (community admin). Treasury votes are one
+    /// member one vote, so a community with a treasury worth attacking should admit members.
+    /// @param communityId The community.
+    /// @param required Whether joining takes the admin's admission.
+    function setAdmissionRequired(
+        uint32 communityId,
+        bool required
+    ) external onlyCommunityAdmin(communityId) {
+        admissionRequired[communityId] = required;
+        emit AdmissionRequiredSet(communityId, required);
+    }
+
+    function _addMember(uint32 communityId, address account) private {
         Community storage c = _community(communityId);
-        if (isMember(communityId, msg.sender)) revert AlreadyMember(communityId, msg.sender);
-        memberSince[communityId][msg.sender] = block.number;
+        if (isMember(communityId, account)) revert AlreadyMember(communityId, account);
+        memberSince[communityId][account] = block.number;
         ++c.members;
-        emit MemberJoined(communityId, msg.sender);
+        emit MemberJoined(communityId, account);
     }
 
     /// @notice Sets the community fee charged on delivered energy (community admin).
@@ -235,7 +263,9 @@ abstract contract Communities {
         Meter storage m = _ownedMeter(meterId);
         if (!isMember(m.communityId, to)) revert NotMember(m.communityId, to);
         m.owner = to;
-        m.tradableFrom = uint40(block.timestamp + _communities[m.communityId].horizon);
+        // The market of slot `now + horizon` opens this very second: the previous owner may still
+        // trade it, so the new owner starts one second later.
+        m.tradableFrom = uint40(block.timestamp + _communities[m.communityId].horizon + 1);
         emit MeterTransferred(meterId, msg.sender, to);
     }
 

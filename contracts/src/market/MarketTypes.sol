@@ -39,9 +39,9 @@ struct Position {
 
 /// @notice A seller meter's sales in a market, summed over its fills. Each (market, meter) has one
 /// seller (see Communities.Meter.tradableFrom); its bond is `soldWh × bondPerWh` of the community.
-/// Proceeds fit 64 bits for a 6-decimal quote token (18 trillion units).
+/// Both sums are bounded by the market's totals (OrderBook.MAX_MARKET_WH / MAX_MARKET_VALUE).
 struct Sale {
     address seller;
-    uint32 soldWh;
-    uint64 proceeds;
+    uint48 soldWh;
+    uint48 proceeds;
 }

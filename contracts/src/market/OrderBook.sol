@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Communities} from "../community/Communities.sol";
 import {Balances} from "../vault/Balances.sol";
 import {CancelTree} from "./libraries/CancelTree.sol";
@@ -49,7 +48,9 @@ abstract contract OrderBook is Communities, Balances {
         uint64 restingWh;
     }
 
-    // Order record: owner (160) | meterId (32) | amount (24) | queue start (40).
+    // Order record: owner (160) | meterId (32) | amount (24) | queue start (40). After a cancel at
+    // the front of its level the order's fill is final and the start field holds
+    // FROZEN | filled instead.
     mapping(uint256 orderId => uint256) internal _orders;
     mapping(uint256 marketId => Book) internal _books;
     mapping(uint256 marketId => MarketTotals) internal _totals;
@@ -105,6 +106,14 @@ abstract contract OrderBook is Communities, Balances {
     error NotOrderOwner(uint256 orderId, address account);
     error NothingToCancel(uint256 orderId);
     error SaleSellerMismatch(uint256 marketId, uint32 meterId);
+    error MarketCapacityExceeded(uint256 marketId);
+
+    uint256 private constant FROZEN = 1 << 39;
+
+    /// @notice Most energy one market may trade (2^48 − 1 Wh, 281 TWh).
+    uint256 public constant MAX_MARKET_WH = (1 << 48) - 1;
+    /// @notice Most quote one market may trade (2^48 − 1 base units, 281 million USDC).
+    uint256 public constant MAX_MARKET_VALUE = (1 << 48) - 1;
 
     /// @notice Places an order: matches what crosses, then rests, drops or reverts per its type.
     /// @param p The order.
@@ -112,15 +121,6 @@ abstract contract OrderBook is Communities, Balances {
     function placeOrder(OrderParams calldata p) external returns (OrderResult memory r) {
         _requireNotPaused();
         return _place(p);
-    }
-
-    /// @notice Places several orders in one call.
-    /// @param orders The orders, each as in `placeOrder`.
-    /// @return results One result per order.
-    function placeOrders(OrderParams[] calldata orders) external returns (OrderResult[] memory results) {
-        _requireNotPaused();
-        results = new OrderResult[](orders.length);
-        for (uint256 i; i < orders.length; ++i) results[i] = _place(orders[i]);
     }
 
     /// @notice Cancels the unfilled remainder of a resting order before the gate (owner only).
@@ -271,20 +271,15 @@ abstract contract OrderBook is Communities, Balances {
                 Position storage pos = _positions[marketId][msg.sender];
                 pos.boughtWh += uint64(filled);
                 pos.paid += uint96(value);
-                MarketTotals storage t = _totals[marketId];
-                t.tradedWh += uint64(filled);
-                t.tradedValue += uint128(value);
+                _addTraded(marketId, filled, value, false);
             }
         } else {
             // The seller bonds what it sold and what rests; proceeds wait in escrow for settlement.
             uint256 bonded = filled + (rests ? remaining : 0);
             if (bonded * bondPerWh != 0) _lock(bal, bonded * bondPerWh);
             if (filled != 0) {
+                _addTraded(marketId, filled, value, true);
                 _attributeSale(marketId, p.meterId, msg.sender, filled, value);
-                MarketTotals storage t = _totals[marketId];
-                t.tradedWh += uint64(filled);
-                t.resolvedAskWh += uint64(filled);
-                t.tradedValue += uint128(value);
                 pendingBidValue[marketId] += value;
             }
         }
@@ -295,6 +290,22 @@ abstract contract OrderBook is Communities, Balances {
             r.orderId = _enqueue(marketId, book, p, remaining);
             r.restingWh = uint64(remaining);
         }
+    }
+
+    /// @dev Adds a taker's fills to the market totals. A market trades at most MAX_MARKET_WH and
+    /// MAX_MARKET_VALUE, so no meter's sale and no maker claim can ever overflow (a maker's claim
+    /// must never fail, or its market could not settle).
+    function _addTraded(uint256 marketId, uint256 filled, uint256 value, bool askIsTaker) private {
+        MarketTotals memory t = _totals[marketId];
+        uint256 tradedWh = t.tradedWh + filled;
+        uint256 tradedValue = t.tradedValue + value;
+        if (tradedWh > MAX_MARKET_WH || tradedValue > MAX_MARKET_VALUE)
+            revert MarketCapacityExceeded(marketId);
+        _totals[marketId] = MarketTotals(
+            uint64(tradedWh),
+            askIsTaker ? uint64(t.resolvedAskWh + filled) : t.resolvedAskWh,
+            uint128(tradedValue)
+        );
     }
 
     /// @dev Crosses the opposite side up to the limit; returns what is left and its matched value.
@@ -355,8 +366,12 @@ abstract contract OrderBook is Communities, Balances {
         uint256 index,
         uint256 rec
     ) private view returns (uint256 cancelled, uint256 start, uint256 filled) {
-        Level storage lvl = side.levels[tick];
         start = rec >> 216;
+        if (start & FROZEN != 0) {
+            filled = start & (FROZEN - 1);
+            return (((rec >> 192) & 0xffffff) - filled, 0, filled);
+        }
+        Level storage lvl = side.levels[tick];
         if (lvl.cancelled != 0) {
             CancelTree.Tree storage tree = side.cancels[tick];
             cancelled = tree.get(index);
@@ -388,13 +403,13 @@ abstract contract OrderBook is Communities, Balances {
         Level memory l = lvl;
         if (start <= l.taken) {
             lvl.taken = l.taken + uint64(remaining);
-            _orders[orderId] = (rec & ~(uint256(0xffffff) << 192)) | (filled << 192);
+            _orders[orderId] = (rec & ((1 << 216) - 1)) | ((FROZEN | filled) << 216);
         } else {
             side.cancels[tick].add(index, remaining);
             lvl.cancelled = l.cancelled + uint64(remaining);
         }
         if (l.queued == l.taken + l.cancelled + remaining) side.ticks.clear(tick);
-        _unlock(owner, remaining * (isBid ? tick * (c.tickSize / 1000) : c.bondPerWh));
+        _unlock(owner, remaining * (isBid ? uint256(tick) * (c.tickSize / 1000) : c.bondPerWh));
         emit OrderCancelled(orderId, owner, uint64(remaining));
     }
 
@@ -411,7 +426,7 @@ abstract contract OrderBook is Communities, Balances {
         );
         delete _orders[orderId];
         uint256 unfilled = ((rec >> 192) & 0xffffff) - cancelled - filled;
-        uint256 price = tick * (c.tickSize / 1000);
+        uint256 price = uint256(tick) * (c.tickSize / 1000);
         uint256 released =
             isBid
                 ? _claimBid(marketId, address(uint160(rec)), filled, filled * price, unfilled * price)
@@ -443,11 +458,8 @@ abstract contract OrderBook is Communities, Balances {
         Sale memory s = _sales[marketId][meterId];
         if (s.seller == address(0)) _marketSellers[marketId].push(meterId);
         else if (s.seller != seller) revert SaleSellerMismatch(marketId, meterId);
-        _sales[marketId][meterId] = Sale(
-            seller,
-            SafeCast.toUint32(s.soldWh + filled),
-            SafeCast.toUint64(s.proceeds + value)
-        );
+        // Bounded by the market totals (see _addTraded): never overflows.
+        _sales[marketId][meterId] = Sale(seller, uint48(s.soldWh + filled), uint48(s.proceeds + value));
     }
 
     /// @dev A bid maker's filled value leaves its locked balance for the market's escrow; the

@@ -45,7 +45,7 @@ export async function deployGovernance() {
   ]);
   const TREASURER_ROLE = await fx.market.read.TREASURER_ROLE();
   const SETTLER_ROLE = await fx.market.read.SETTLER_ROLE();
-  await fx.market.write.grantRole([TREASURER_ROLE, governor.address], { account: fx.admin.account });
+  await fx.market.write.setTreasuryGovernor([governor.address], { account: fx.admin.account });
   await fx.market.write.grantRole([SETTLER_ROLE, settler.account.address], { account: fx.admin.account });
 
   // alice rests an ask, bob's bid crosses it; after the gate alice's order is claimed and the

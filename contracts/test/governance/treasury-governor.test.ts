@@ -682,19 +682,18 @@ describe("TreasuryGovernor", () => {
       assert.equal(await gx.market.read.treasuryBalance([gx.communityId]), FEE);
     });
 
-    it("execute fails if the market no longer lets the governor spend", async () => {
+    it("the market admin cannot revoke the governor: a queued spend still executes", async () => {
       const gx = await loadGov();
       const { id, eta } = await queued(gx);
-      await gx.market.write.revokeRole([gx.TREASURER_ROLE, gx.governor.address], {
-        account: gx.admin.account,
-      });
-      await networkHelpers.time.increaseTo(eta);
       await A.revertWithCustomErrorWithArgs(
-        gx.governor.write.execute([id]),
+        gx.market.write.revokeRole([gx.TREASURER_ROLE, gx.governor.address], { account: gx.admin.account }),
         gx.market,
         "AccessControlUnauthorizedAccount",
-        [getAddress(gx.governor.address), gx.TREASURER_ROLE],
+        [getAddress(gx.admin.account.address), await gx.market.read.TREASURER_LOCK_ROLE()],
       );
+      await networkHelpers.time.increaseTo(eta);
+      await gx.governor.write.execute([id]);
+      await expectState(gx, id, S.Executed);
     });
   });
 
@@ -755,17 +754,24 @@ describe("TreasuryGovernor", () => {
       assert.equal(await gx.market.read.treasuryBalance([gx.communityId]), FEE);
     });
 
-    it(
-      "the market admin cannot make itself treasurer",
-      { todo: "EnergyMarket: DEFAULT_ADMIN can grantRole(TREASURER_ROLE, self) today — see ADR 0003" },
-      async () => {
-        const gx = await loadGov();
-        await assert.rejects(
-          gx.market.write.grantRole([gx.TREASURER_ROLE, gx.admin.account.address], {
-            account: gx.admin.account,
-          }),
-        );
-      },
-    );
+    it("the market admin cannot make itself treasurer, nor name a second governor", async () => {
+      const gx = await loadGov();
+      const lock = await gx.market.read.TREASURER_LOCK_ROLE();
+      await A.revertWithCustomErrorWithArgs(
+        gx.market.write.grantRole([gx.TREASURER_ROLE, gx.admin.account.address], {
+          account: gx.admin.account,
+        }),
+        gx.market,
+        "AccessControlUnauthorizedAccount",
+        [getAddress(gx.admin.account.address), lock],
+      );
+      await A.revertWithCustomErrorWithArgs(
+        gx.market.write.setTreasuryGovernor([gx.admin.account.address], { account: gx.admin.account }),
+        gx.market,
+        "TreasuryGovernorAlreadySet",
+        [getAddress(gx.governor.address)],
+      );
+      assert.equal(await gx.market.read.hasRole([gx.TREASURER_ROLE, gx.admin.account.address]), false);
+    });
   });
 });
