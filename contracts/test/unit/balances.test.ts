@@ -17,6 +17,8 @@ import {
   orderParams,
   refused,
   val,
+  placeMany,
+  simulateMany,
   viem,
 } from "./fixture.ts";
 
@@ -376,6 +378,36 @@ describe("EnergyMarket · balances", () => {
       );
     });
 
+    it("the admin names the treasury governor once; nobody can grant TREASURER_ROLE otherwise", async () => {
+      const fx = await load();
+      const role = await fx.market.read.TREASURER_ROLE();
+      const adminRole = await fx.market.read.DEFAULT_ADMIN_ROLE();
+      await A.revertWithCustomErrorWithArgs(
+        fx.market.write.setTreasuryGovernor([fx.carol.account.address], { account: fx.bob.account }),
+        fx.market,
+        "AccessControlUnauthorizedAccount",
+        [getAddress(fx.bob.account.address), adminRole],
+      );
+      await A.revertWithCustomError(
+        fx.market.write.grantRole([role, fx.admin.account.address], { account: fx.admin.account }),
+        fx.market,
+        "AccessControlUnauthorizedAccount",
+      );
+      await A.emitWithArgs(
+        fx.market.write.setTreasuryGovernor([fx.carol.account.address], { account: fx.admin.account }),
+        fx.market,
+        "TreasuryGovernorSet",
+        [getAddress(fx.carol.account.address)],
+      );
+      assert.equal(await fx.market.read.hasRole([role, fx.carol.account.address]), true);
+      await A.revertWithCustomErrorWithArgs(
+        fx.market.write.setTreasuryGovernor([fx.dave.account.address], { account: fx.admin.account }),
+        fx.market,
+        "TreasuryGovernorAlreadySet",
+        [getAddress(fx.carol.account.address)],
+      );
+    });
+
     it("the admin can appoint another guardian", async () => {
       const fx = await load();
       const role = await fx.market.read.GUARDIAN_ROLE();
@@ -425,11 +457,7 @@ describe("EnergyMarket · balances", () => {
       }
       const p = orderParams(fx, fx.bob, { isBid: true, tick: 10, amountWh: 100n });
       await refused(fx, () =>
-        A.revertWithCustomError(
-          fx.market.write.placeOrders([[p]], { account: fx.bob.account }),
-          fx.market,
-          "EnforcedPause",
-        ),
+        A.revertWithCustomError(placeMany(fx, fx.bob, [p]), fx.market, "EnforcedPause"),
       );
 
       // withdraw works

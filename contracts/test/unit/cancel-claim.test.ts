@@ -21,6 +21,9 @@ import {
   params,
   refused,
   val,
+  saleOf,
+  placeMany,
+  simulateMany,
   viem,
 } from "./fixture.ts";
 
@@ -125,9 +128,9 @@ describe("EnergyMarket · cancel", () => {
     assert.deepEqual(await best(fx), { hasBid: false, bestBid: 0, hasAsk: false, bestAsk: 0 });
     await closeGate(fx);
     await fx.market.write.claim([[a.orderId, b.orderId]]);
-    assert.deepEqual(await fx.market.read.sale([fx.marketId, fx.meters.carol]), {
+    assert.deepEqual(await saleOf(fx, fx.marketId, fx.meters.carol), {
       seller: addr(fx.carol),
-      soldWh: 100,
+      soldWh: 100n,
       proceeds: val(100n, 20),
     });
     assert.deepEqual(await balance(fx, fx.carol), { free: DEPOSIT - bond(100n), locked: bond(100n) });
@@ -345,9 +348,9 @@ describe("EnergyMarket · claim", () => {
       [full.orderId, addr(fx.carol), 400n, val(400n, 18), 0n],
     );
     assert.deepEqual(await balance(fx, fx.carol), { free: DEPOSIT - bond(400n), locked: bond(400n) });
-    assert.deepEqual(await fx.market.read.sale([fx.marketId, fx.meters.carol]), {
+    assert.deepEqual(await saleOf(fx, fx.marketId, fx.meters.carol), {
       seller: addr(fx.carol),
-      soldWh: 400,
+      soldWh: 400n,
       proceeds: val(400n, 18),
     });
     await A.emitWithArgs(
@@ -358,9 +361,9 @@ describe("EnergyMarket · claim", () => {
     );
     assert.deepEqual(await balance(fx, fx.dave), { free: DEPOSIT - bond(300n), locked: bond(300n) });
     assert.deepEqual(await balance(fx, fx.alice), { free: DEPOSIT, locked: 0n });
-    assert.deepEqual(await fx.market.read.sale([fx.marketId, fx.meters.alice]), {
+    assert.deepEqual(await saleOf(fx, fx.marketId, fx.meters.alice), {
       seller: "0x0000000000000000000000000000000000000000",
-      soldWh: 0,
+      soldWh: 0n,
       proceeds: 0n,
     });
     totals = await fx.market.read.marketTotals([fx.marketId]);
@@ -400,9 +403,9 @@ describe("EnergyMarket · claim", () => {
     await bid(fx, fx.bob, 20, 500n);
     await closeGate(fx);
     await fx.market.write.claim([[r.orderId]], { account: fx.dave.account });
-    assert.deepEqual(await fx.market.read.sale([fx.marketId, fx.meters.carol]), {
+    assert.deepEqual(await saleOf(fx, fx.marketId, fx.meters.carol), {
       seller: addr(fx.carol),
-      soldWh: 500,
+      soldWh: 500n,
       proceeds: val(500n, 20),
     });
     assert.deepEqual(await balance(fx, fx.carol), { free: DEPOSIT - bond(500n), locked: bond(500n) });
@@ -418,16 +421,18 @@ describe("EnergyMarket · meter transfer and trading", () => {
     const block = await fx.publicClient.getBlock({
       blockHash: (await fx.publicClient.waitForTransactionReceipt({ hash })).blockHash,
     });
-    const tradableFrom = Number(block.timestamp) + 86_400;
     const p = orderParams(fx, fx.dave, { isBid: false, tick: 20, amountWh: 500n, meterId: fx.meters.carol });
     await refused(fx, () =>
-      A.revertWithCustomErrorWithArgs(
+      A.revertWithCustomError(
         fx.market.write.placeOrder([p], { account: fx.dave.account }),
         fx.market,
         "MeterNotYetTradable",
-        [fx.meters.carol, tradableFrom],
       ),
     );
+    // it can trade slots starting after every market open at the transfer
+    const later = (Math.floor((Number(block.timestamp) + 86_400) / SLOT) + 1) * SLOT;
+    await networkHelpers.time.increaseTo(later - 86_400);
+    await fx.market.write.placeOrder([{ ...p, slotStart: later }], { account: fx.dave.account });
     // nor the old owner
     const p2 = orderParams(fx, fx.carol, {
       isBid: false,
@@ -482,8 +487,10 @@ describe("EnergyMarket · meter transfer and trading", () => {
     let newOwnerSold = true;
     try {
       await fx.market.write.placeOrder([p], { account: fx.dave.account });
-    } catch {
-      newOwnerSold = false; // refused: MeterNotYetTradable, the expected behaviour
+    } catch (e) {
+      // refused: the expected behaviour
+      assert.match(String(e), /MeterNotYetTradable/);
+      newOwnerSold = false;
     }
     if (!newOwnerSold) return;
     // both orders fill
@@ -545,8 +552,8 @@ describe("EnergyMarket · extreme parameters", () => {
     });
     for (let done = 0; done < n; done += 64) {
       const k = Math.min(64, n - done);
-      await fx.market.write.placeOrders([Array(k).fill(askP)], { account: fx.dave.account });
-      await fx.market.write.placeOrders([Array(k).fill(bidP)], { account: fx.bob.account });
+      await placeMany(fx, fx.dave, Array(k).fill(askP));
+      await placeMany(fx, fx.bob, Array(k).fill(bidP));
     }
     const totals = await fx.market.read.marketTotals([fx.marketId]);
     assert.equal(totals.tradedWh, BigInt(n) * MAX_AMOUNT);
@@ -555,5 +562,35 @@ describe("EnergyMarket · extreme parameters", () => {
     for (let i = 0; i < n; i += 64) await fx.market.write.claim([ids.slice(i, i + 64)]);
     const after = await fx.market.read.marketTotals([fx.marketId]);
     assert.equal(after.resolvedAskWh, after.tradedWh);
+  });
+
+  it("refuses a taker that would push a market past MAX_MARKET_VALUE, changing nothing", async () => {
+    const fx = await load();
+    const cap = await fx.market.read.MAX_MARKET_VALUE();
+    const perOrder = MAX_AMOUNT * 65535n * 10n;
+    const fits = cap / perOrder; // whole orders that fit
+    const big = 10n ** 16n;
+    for (const w of [fx.bob, fx.dave]) {
+      await fx.usdc.write.mint([w.account.address, big]);
+      await fx.market.write.deposit([big], { account: w.account });
+    }
+    const askP = orderParams(fx, fx.dave, { isBid: false, tick: 65535, amountWh: MAX_AMOUNT });
+    await placeMany(fx, fx.dave, Array(Number(fits) + 1).fill(askP));
+    const bidP = orderParams(fx, fx.bob, {
+      isBid: true,
+      tick: 65535,
+      amountWh: MAX_AMOUNT,
+      orderType: OrderType.ImmediateOrCancel,
+    });
+    await placeMany(fx, fx.bob, Array(Number(fits)).fill(bidP));
+    assert.equal((await fx.market.read.marketTotals([fx.marketId])).tradedValue, fits * perOrder);
+    await refused(fx, () =>
+      A.revertWithCustomErrorWithArgs(
+        fx.market.write.placeOrder([bidP], { account: fx.bob.account }),
+        fx.market,
+        "MarketCapacityExceeded",
+        [fx.marketId],
+      ),
+    );
   });
 });

@@ -1,7 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getAddress, zeroAddress } from "viem";
-import { FEE_BPS, GATE_LEAD, HORIZON, MeterKind, SLOT, load, params, refused, viem } from "./fixture.ts";
+import {
+  FEE_BPS,
+  GATE_LEAD,
+  HORIZON,
+  MeterKind,
+  SLOT,
+  field,
+  load,
+  params,
+  refused,
+  viem,
+} from "./fixture.ts";
 
 const A = viem.assertions;
 
@@ -98,7 +109,7 @@ describe("EnergyMarket · communities", () => {
             fx.market.write.createCommunity(["bad", params(o)], { account: fx.eve.account }),
             fx.market,
             "InvalidCommunityParams",
-            [reason],
+            [field(fx, "InvalidCommunityParams", reason)],
           ),
         );
         assert.equal(await fx.market.read.communityCount(), 1);
@@ -160,6 +171,74 @@ describe("EnergyMarket · communities", () => {
     });
   });
 
+  describe("admission", () => {
+    it("admin may require admission; join is then refused and admit is the way in", async () => {
+      const fx = await load();
+      await A.emitWithArgs(
+        fx.market.write.setAdmissionRequired([1, true], { account: fx.alice.account }),
+        fx.market,
+        "AdmissionRequiredSet",
+        [1, true],
+      );
+      assert.equal(await fx.market.read.admissionRequired([1]), true);
+      await refused(fx, () =>
+        A.revertWithCustomErrorWithArgs(
+          fx.market.write.join([1], { account: fx.eve.account }),
+          fx.market,
+          "AdmissionRequired",
+          [1],
+        ),
+      );
+      await A.emitWithArgs(
+        fx.market.write.admit([1, fx.eve.account.address], { account: fx.alice.account }),
+        fx.market,
+        "MemberJoined",
+        [1, getAddress(fx.eve.account.address)],
+      );
+      assert.equal(await fx.market.read.isMember([1, fx.eve.account.address]), true);
+      assert.equal((await fx.market.read.community([1])).members, 5);
+      await refused(fx, () =>
+        A.revertWithCustomErrorWithArgs(
+          fx.market.write.admit([1, fx.eve.account.address], { account: fx.alice.account }),
+          fx.market,
+          "AlreadyMember",
+          [1, getAddress(fx.eve.account.address)],
+        ),
+      );
+      await fx.market.write.setAdmissionRequired([1, false], { account: fx.alice.account });
+      await fx.market.write.join([1], { account: fx.admin.account });
+    });
+
+    it("only the community admin admits or changes admission", async () => {
+      const fx = await load();
+      await refused(fx, () =>
+        A.revertWithCustomErrorWithArgs(
+          fx.market.write.admit([1, fx.eve.account.address], { account: fx.bob.account }),
+          fx.market,
+          "NotCommunityAdmin",
+          [1, getAddress(fx.bob.account.address)],
+        ),
+      );
+      await refused(fx, () =>
+        A.revertWithCustomErrorWithArgs(
+          fx.market.write.setAdmissionRequired([1, true], { account: fx.bob.account }),
+          fx.market,
+          "NotCommunityAdmin",
+          [1, getAddress(fx.bob.account.address)],
+        ),
+      );
+      assert.equal(await fx.market.read.admissionRequired([1]), false);
+    });
+
+    it("memberSince records the joining block", async () => {
+      const fx = await load();
+      const hash = await fx.market.write.join([1], { account: fx.eve.account });
+      const { blockNumber } = await fx.publicClient.waitForTransactionReceipt({ hash });
+      assert.equal(await fx.market.read.memberSince([1, fx.eve.account.address]), blockNumber);
+      assert.equal(await fx.market.read.memberSince([2, fx.eve.account.address]), 0n);
+    });
+  });
+
   describe("setCommunityFee", () => {
     it("lets the admin set the fee up to MAX_FEE_BPS", async () => {
       const fx = await load();
@@ -182,7 +261,7 @@ describe("EnergyMarket · communities", () => {
           fx.market.write.setCommunityFee([1, 1001], { account: fx.alice.account }),
           fx.market,
           "InvalidCommunityParams",
-          ["feeBps"],
+          [field(fx, "InvalidCommunityParams", "feeBps")],
         ),
       );
       assert.equal((await fx.market.read.community([1])).feeBps, FEE_BPS);
@@ -239,7 +318,7 @@ describe("EnergyMarket · communities", () => {
             fx.market.write.setPriceBand([1, f, b, age], { account: fx.alice.account }),
             fx.market,
             "InvalidCommunityParams",
-            [reason],
+            [field(fx, "InvalidCommunityParams", reason)],
           ),
         );
       }
@@ -285,7 +364,7 @@ describe("EnergyMarket · communities", () => {
           fx.market.write.setCommunityAdmin([1, zeroAddress], { account: fx.alice.account }),
           fx.market,
           "InvalidCommunityParams",
-          ["admin"],
+          [field(fx, "InvalidCommunityParams", "admin")],
         ),
       );
       await refused(fx, () =>
@@ -344,7 +423,7 @@ describe("EnergyMarket · communities", () => {
           fx.market.write.registerMeter([1, 0, 0, dev], { account: fx.bob.account }),
           fx.market,
           "InvalidMeter",
-          ["capacityW"],
+          [field(fx, "InvalidMeter", "capacityW")],
         ),
       );
       await refused(fx, () =>
@@ -352,7 +431,7 @@ describe("EnergyMarket · communities", () => {
           fx.market.write.registerMeter([1, 0, 1, zeroAddress], { account: fx.bob.account }),
           fx.market,
           "InvalidMeter",
-          ["deviceKey"],
+          [field(fx, "InvalidMeter", "deviceKey")],
         ),
       );
       await A.revert(fx.market.write.registerMeter([1, 4, 1, dev], { account: fx.bob.account })); // bad enum

@@ -2,7 +2,14 @@
 // test runner loads it and finds no tests).
 import assert from "node:assert/strict";
 import { network } from "hardhat";
-import { type Address, parseEventLogs, zeroAddress } from "viem";
+import {
+  type Address,
+  decodeFunctionResult,
+  encodeFunctionData,
+  parseEventLogs,
+  stringToHex,
+  zeroAddress,
+} from "viem";
 
 export const connection = await network.connect();
 export const { viem, networkHelpers } = connection;
@@ -231,3 +238,42 @@ export function decodeOrderId(orderId: bigint) {
 
 export const orderIdOf = (marketId: bigint, isBid: boolean, tick: number, index: number) =>
   (marketId << 40n) | (isBid ? 1n << 32n : 0n) | (BigInt(tick) << 16n) | BigInt(index);
+
+/** A seller meter's sale, with sums as bigint whatever their ABI width. */
+export async function saleOf(fx: Fx, marketId: bigint, meterId: number) {
+  const s = await fx.market.read.sale([marketId, meterId]);
+  return { seller: s.seller, soldWh: BigInt(s.soldWh), proceeds: BigInt(s.proceeds) };
+}
+
+/** The argument naming a field in InvalidCommunityParams / InvalidMeter (bytes32 or string in the ABI). */
+export function field(fx: Fx, error: "InvalidCommunityParams" | "InvalidMeter", name: string) {
+  const e = fx.market.abi.find((x) => x.type === "error" && x.name === error) as
+    { inputs: readonly { type: string }[] } | undefined;
+  return e?.inputs[0]?.type === "bytes32" ? stringToHex(name, { size: 32 }) : name;
+}
+
+type Params0 = ReturnType<typeof orderParams>;
+const hasFn = (fx: Fx, name: string) => fx.market.abi.some((x) => x.type === "function" && x.name === name);
+
+/** Places several orders in one transaction (placeOrders if the ABI has it, else multicall). */
+export async function placeMany(fx: Fx, who: Wallet, ps: Params0[]) {
+  const m = fx.market as any;
+  if (hasFn(fx, "placeOrders")) return m.write.placeOrders([ps], { account: who.account });
+  const calls = ps.map((p) =>
+    encodeFunctionData({ abi: fx.market.abi, functionName: "placeOrder", args: [p] }),
+  );
+  return m.write.multicall([calls], { account: who.account });
+}
+
+/** The results placeMany would return, simulated. */
+export async function simulateMany(fx: Fx, who: Wallet, ps: Params0[]) {
+  const m = fx.market as any;
+  if (hasFn(fx, "placeOrders")) return (await m.simulate.placeOrders([ps], { account: who.account })).result;
+  const calls = ps.map((p) =>
+    encodeFunctionData({ abi: fx.market.abi, functionName: "placeOrder", args: [p] }),
+  );
+  const { result } = await m.simulate.multicall([calls], { account: who.account });
+  return (result as `0x${string}`[]).map(
+    (data) => decodeFunctionResult({ abi: fx.market.abi, functionName: "placeOrder", data }) as any,
+  );
+}

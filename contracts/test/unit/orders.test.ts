@@ -24,6 +24,9 @@ import {
   place,
   refused,
   val,
+  saleOf,
+  placeMany,
+  simulateMany,
   viem,
 } from "./fixture.ts";
 
@@ -229,7 +232,7 @@ describe("EnergyMarket · placeOrder validation", () => {
     const batch = Array.from({ length: 128 }, () =>
       orderParams(fx, fx.carol, { isBid: false, tick: 30, amountWh: MIN_WH }),
     );
-    for (let i = 0; i < 4; i++) await fx.market.write.placeOrders([batch], { account: fx.carol.account });
+    for (let i = 0; i < 4; i++) await placeMany(fx, fx.carol, batch);
     const l = await level(fx, false, 30);
     assert.equal(l.count, 512);
     assert.equal(l.queued, 512n * MIN_WH);
@@ -339,9 +342,9 @@ describe("EnergyMarket · matching", () => {
     assert.deepEqual(await balance(fx, fx.carol), { free: DEPOSIT - bond(600n), locked: bond(600n) });
     // maker bid: still fully locked until claimed
     assert.deepEqual(await balance(fx, fx.bob), { free: DEPOSIT - val(1000n, 25), locked: val(1000n, 25) });
-    assert.deepEqual(await fx.market.read.sale([fx.marketId, fx.meters.carol]), {
+    assert.deepEqual(await saleOf(fx, fx.marketId, fx.meters.carol), {
       seller: addr(fx.carol),
-      soldWh: 600,
+      soldWh: 600n,
       proceeds: val(600n, 25),
     });
     assert.deepEqual(await fx.market.read.marketTotals([fx.marketId]), {
@@ -637,7 +640,7 @@ describe("EnergyMarket · matching", () => {
     assert.deepEqual(await best(fx), { hasBid: true, bestBid: 25, hasAsk: false, bestAsk: 0 });
   });
 
-  it("placeOrders places each order in turn and is atomic", async () => {
+  it("a batch of orders (multicall) places each in turn and is atomic", async () => {
     const fx = await load();
     const ps = [
       orderParams(fx, fx.bob, { isBid: true, tick: 20, amountWh: 500n }),
@@ -649,7 +652,7 @@ describe("EnergyMarket · matching", () => {
         orderType: OrderType.ImmediateOrCancel,
       }),
     ];
-    const { result } = await fx.market.simulate.placeOrders([ps], { account: fx.bob.account });
+    const result: any[] = await simulateMany(fx, fx.bob, ps);
     assert.deepEqual(
       result.map((x) => [x.orderId, x.filledWh, x.value, x.restingWh]),
       [
@@ -658,7 +661,7 @@ describe("EnergyMarket · matching", () => {
         [0n, 200n, val(200n, 25), 0n],
       ],
     );
-    await fx.market.write.placeOrders([ps], { account: fx.bob.account });
+    await placeMany(fx, fx.bob, ps);
     assert.deepEqual(await level(fx, false, 25), {
       queued: 500n,
       taken: 200n,
@@ -668,14 +671,9 @@ describe("EnergyMarket · matching", () => {
     });
     const bad = [...ps, orderParams(fx, fx.bob, { isBid: true, tick: 0, amountWh: 500n })];
     await refused(fx, () =>
-      A.revertWithCustomErrorWithArgs(
-        fx.market.write.placeOrders([bad], { account: fx.bob.account }),
-        fx.market,
-        "InvalidTick",
-        [0],
-      ),
+      A.revertWithCustomErrorWithArgs(placeMany(fx, fx.bob, bad), fx.market, "InvalidTick", [0]),
     );
-    await fx.market.write.placeOrders([[]], { account: fx.bob.account });
+    await placeMany(fx, fx.bob, []);
   });
 
   it("supports the extreme ticks 1 and 65535", async () => {
@@ -728,9 +726,9 @@ describe("EnergyMarket · views", () => {
       paid: 0n,
       refunded: 0n,
     });
-    assert.deepEqual(await fx.market.read.sale([fx.marketId, 1]), {
+    assert.deepEqual(await saleOf(fx, fx.marketId, 1), {
       seller: "0x0000000000000000000000000000000000000000",
-      soldWh: 0,
+      soldWh: 0n,
       proceeds: 0n,
     });
     const id = orderIdOf(fx.marketId, true, 20, 0);
