@@ -15,8 +15,8 @@ export default defineConfig({
   },
   test: {
     solidity: {
-      fuzz: { runs: 200 },
-      invariant: { runs: 50, depth: 48, failOnRevert: false },
+      fuzz: { runs: 256 },
+      invariant: { runs: 48, depth: 48, failOnRevert: false },
     },
   },
   networks: {
