@@ -87,14 +87,19 @@ async function shutdown(code: number, reason?: string): Promise<never> {
   console.log(code === 0 ? "stopped cleanly" : "stopped");
   process.exit(code);
 }
-let signals = 0;
+// Ctrl-C in a terminal signals the whole foreground group, and `npm run` forwards the same signal
+// to us again: repeats within a moment are one request. A later one forces the exit.
+let firstSignalAt = 0;
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
-    if (++signals > 1) {
-      console.log("second signal: exiting now");
-      process.exit(0);
+    if (firstSignalAt === 0) {
+      firstSignalAt = Date.now();
+      void shutdown(0, `${signal} received`);
+    } else if (Date.now() - firstSignalAt > 1_500) {
+      console.log(`${signal} again: killing everything now`);
+      stack.killAllNow();
+      process.exit(1);
     }
-    void shutdown(0, `${signal} received`);
   });
 }
 stack.onFatal = (message) => void shutdown(1, `! ${message}`);

@@ -230,6 +230,13 @@ export class Orchestrator {
     throw new StackError("stopping");
   }
 
+  /** SIGKILL every task and service group at once, synchronously. */
+  killAllNow(): void {
+    this.#stopping = true;
+    for (const child of this.#tasks) killGroup(child, "SIGKILL");
+    for (const r of this.#running) killGroup(r.child, "SIGKILL");
+  }
+
   /** Stops tasks and services (reverse start order): SIGTERM to the group, SIGKILL after a grace period. */
   async stop(graceMs = 8_000): Promise<void> {
     this.#stopping = true;

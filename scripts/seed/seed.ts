@@ -220,19 +220,23 @@ export async function seedDemo({ rpcUrl, addressBook, log = () => {} }: SeedOpti
       ...m.asks.map((o) => ({ ...o, isBid: false, slotStart, tick: o.tick + k })),
       ...m.bids.map((o) => ({ ...o, isBid: true, slotStart, tick: o.tick + k })),
     ]);
-    if (orders.length === 0) continue;
-    const { result } = await send(ctx, member.account.account, market, marketAbi, "placeOrders", [
-      orders.map((o) => ({
-        communityId,
-        slotStart: o.slotStart,
-        isBid: o.isBid,
-        tick: o.tick,
-        amountWh: o.amountWh,
-        meterId: member.meter.meterId,
-        orderType: ORDER_TYPE.PostOnly,
-      })),
-    ]);
-    for (const r of result as { orderId: bigint }[]) if (r.orderId !== 0n) orderIds.push(r.orderId);
+    // One transaction per order: placeOrder is the stable entry point (batches go through the
+    // market's multicall, whose shape bots choose freely).
+    for (const o of orders) {
+      const { result } = await send(ctx, member.account.account, market, marketAbi, "placeOrder", [
+        {
+          communityId,
+          slotStart: o.slotStart,
+          isBid: o.isBid,
+          tick: o.tick,
+          amountWh: o.amountWh,
+          meterId: member.meter.meterId,
+          orderType: ORDER_TYPE.PostOnly,
+        },
+      ]);
+      const { orderId } = result as { orderId: bigint };
+      if (orderId !== 0n) orderIds.push(orderId);
+    }
   }
   log(
     `${orderIds.length} resting orders on ${slots.length} slots from ${new Date(first * 1000).toISOString()}`,
