@@ -3,6 +3,7 @@
  * or `--grace-seconds=30` overrides GRACE_SECONDS). Validated with zod at start; every bad value is
  * reported with its variable name and what is expected.
  */
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 
@@ -69,7 +70,7 @@ export const configSchema = z
     RATE_TOLERANCE: z.coerce.number().min(0).max(10).default(0.05),
     HTTP_HOST: z.string().default("127.0.0.1"),
     HTTP_PORT: int(0, 65535).default(9464),
-    VERIFY_WORKERS: int(0, 64).default(1),
+    VERIFY_WORKERS: int(0, 64).default(Math.min(4, availableParallelism())),
     SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
     MAX_FEE_PER_GAS_GWEI: z.coerce.number().positive().default(500),
     PRIORITY_FEE_GWEI: z.coerce.number().nonnegative().default(30),

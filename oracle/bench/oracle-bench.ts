@@ -1,0 +1,200 @@
+/**
+ * `npm run bench:oracle`: readings per second from MQTT publish to committed in the oracle's store,
+ * through the embedded broker and through Mosquitto (MQTT_URL, else 127.0.0.1:1883, if reachable).
+ * Prints the results and writes docs/benchmarks/oracle.json.
+ *
+ * Flags: --meters 200 --readings 50 (per meter) --connections 8 --window 800 --workers 1
+ *
+ * The publisher is a separate process; it publishes pre-signed readings with QoS 1 as fast as it
+ * may, keeping at most `window` readings ahead of what the oracle has committed (Mosquitto's default
+ * max_queued_messages is 1000: a faster publisher would make the broker drop messages for the
+ * subscriber, which would measure the broker's configuration rather than the oracle).
+ */
+import { fork } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import mqtt from "mqtt";
+import { loadConfig } from "../src/config/config.ts";
+import { silentLogger } from "../src/log/logger.ts";
+import { startOracle } from "../src/oracle.ts";
+import { readingTopic } from "../src/protocol/topics.ts";
+import { signReading } from "../src/sim/device.ts";
+import { deviceAccount } from "../src/sim/keys.ts";
+import { SEED, freePort, tempDir, testFleet, writeFleet } from "../test/helpers.ts";
+
+const { values } = parseArgs({
+  options: {
+    meters: { type: "string", default: "200" },
+    readings: { type: "string", default: "50" },
+    connections: { type: "string", default: "8" },
+    window: { type: "string", default: "500" },
+    workers: { type: "string", default: String(Math.min(4, availableParallelism())) },
+    out: { type: "string", default: join(import.meta.dirname, "../../docs/benchmarks/oracle.json") },
+  },
+});
+const METERS = Number(values.meters);
+const PER_METER = Number(values.readings);
+const WINDOW = Number(values.window);
+const BASE = 500_000_000; // signatures bind the meter id: every run uses this fleet
+const TOTAL = METERS * PER_METER;
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+async function reachable(url: string): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const s = connect(Number(u.port || 1883), u.hostname);
+    s.setTimeout(1000);
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+    s.once("timeout", () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
+
+interface RunResult {
+  readings_per_s: number;
+  published: number;
+  stored: number;
+  lost: number;
+  duplicated: number;
+  rejected: number;
+  seconds: number;
+}
+
+async function run(
+  mode: "embedded" | "mosquitto",
+  mqttUrl: string | undefined,
+  itemsFile: string,
+): Promise<RunResult> {
+  const dir = tempDir("oracle-bench-");
+  const clientId = `oracle-bench-${process.pid}-${mode}`;
+  const oracle = await startOracle(
+    loadConfig({
+      DATA_DIR: dir.path,
+      METERS_FILE: writeFleet(dir.path, testFleet(METERS, BASE)),
+      BROKER_PORT: String(await freePort()),
+      HTTP_PORT: "0",
+      VERIFY_WORKERS: values.workers,
+      MQTT_CLIENT_ID: clientId,
+      ...(mqttUrl ? { MQTT_URL: mqttUrl } : {}),
+    }),
+    { logger: silentLogger, manualTick: true },
+  );
+  const child = fork(
+    join(import.meta.dirname, "publisher.ts"),
+    [oracle.mqttUrl, itemsFile, values.connections],
+    {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
+  await new Promise<void>((resolve) => child.once("message", () => resolve()));
+  const processed = () =>
+    oracle.metrics.total("oracle_readings_accepted_total") +
+    oracle.metrics.total("oracle_readings_duplicate_total") +
+    oracle.metrics.total("oracle_readings_rejected_total");
+  const t0 = performance.now();
+  child.send({ credit: WINDOW });
+  let tLast = t0;
+  await new Promise<void>((resolve) => {
+    let last = -1;
+    let lastChange = Date.now();
+    const timer = setInterval(() => {
+      const done = processed();
+      child.send({ credit: done + WINDOW });
+      if (done !== last) {
+        last = done;
+        lastChange = Date.now();
+        tLast = performance.now();
+      }
+      if (done >= TOTAL || Date.now() - lastChange > 10_000) {
+        if (done < TOTAL) log(`${mode}: no progress for 10 s with ${done}/${TOTAL} processed`);
+        clearInterval(timer);
+        resolve();
+      }
+    }, 2);
+  });
+  const seconds = (tLast - t0) / 1000; // until the last reading was committed
+  await oracle.ingestor.idle();
+  child.send({ stop: true });
+  const rows = oracle.store.db
+    .prepare("SELECT count(*) AS n, count(DISTINCT meter_id || ':' || seq) AS d FROM readings")
+    .get() as { n: number; d: number };
+  const rejected = oracle.metrics.total("oracle_readings_rejected_total");
+  await oracle.close();
+  if (mqttUrl) await (await mqtt.connectAsync(mqttUrl, { clientId, clean: true })).endAsync();
+  dir.remove();
+  return {
+    readings_per_s: Math.round(rows.d / seconds),
+    published: TOTAL,
+    stored: rows.d,
+    lost: TOTAL - rows.d,
+    duplicated: rows.n - rows.d,
+    rejected,
+    seconds: Number(seconds.toFixed(2)),
+  };
+}
+
+log(`signing ${TOTAL} readings for ${METERS} meters...`);
+const signDir = tempDir("oracle-bench-sign-");
+const community = testFleet(1, BASE).communities[0]!.communityId;
+const t0 = Date.now() - 48 * 3_600_000;
+const items: [string, string][] = [];
+for (let seq = 1; seq <= PER_METER; seq++) {
+  for (let m = 0; m < METERS; m++) {
+    const meterId = BASE + m;
+    const r = await signReading(deviceAccount(SEED, meterId), {
+      meterId,
+      seq,
+      ts: t0 + seq * 60_000,
+      importWh: seq * 20,
+      exportWh: seq * 3,
+    });
+    items.push([readingTopic(community, meterId), JSON.stringify(r)]);
+  }
+}
+const itemsFile = join(signDir.path, "items.json");
+writeFileSync(itemsFile, JSON.stringify(items));
+
+log("embedded broker...");
+const embedded = await run("embedded", undefined, itemsFile);
+log(JSON.stringify(embedded));
+const mosquittoUrl = process.env.MQTT_URL || "mqtt://127.0.0.1:1883";
+let mosquitto: RunResult | null = null;
+if (await reachable(mosquittoUrl)) {
+  log(`mosquitto at ${mosquittoUrl}...`);
+  mosquitto = await run("mosquitto", mosquittoUrl, itemsFile);
+  log(JSON.stringify(mosquitto));
+} else log(`no broker reachable at ${mosquittoUrl}: skipping the Mosquitto run`);
+signDir.remove();
+
+const result = {
+  readings_per_s_embedded: embedded.readings_per_s,
+  readings_per_s_mosquitto: mosquitto?.readings_per_s ?? null,
+  lost: embedded.lost + (mosquitto?.lost ?? 0),
+  duplicated: embedded.duplicated + (mosquitto?.duplicated ?? 0),
+  slot_end_to_chain_s: null,
+  slot_end_to_chain_note: "null until the market contract is deployed in the benchmark (chain not wired yet)",
+  runs: { embedded, mosquitto },
+  setup: {
+    meters: METERS,
+    readings: TOTAL,
+    publisher_connections: Number(values.connections),
+    window: WINDOW,
+    verify_workers: Number(values.workers),
+    cpus: availableParallelism(),
+    node: process.version,
+    measured: "first publish to last reading committed (QoS 1, signature verified, SQLite WAL)",
+  },
+  date: new Date().toISOString(),
+};
+mkdirSync(dirname(values.out), { recursive: true });
+writeFileSync(values.out, JSON.stringify(result, null, 2) + "\n");
+console.log(JSON.stringify(result, null, 2));
