@@ -14,13 +14,16 @@ const address = z
   .refine((a) => isAddress(a, { strict: false }), "must be a 0x-prefixed 20-byte hex address")
   .transform((a) => getAddress(a));
 const url = (protocols: string[]) =>
-  z
-    .string()
-    .url()
-    .refine(
-      (u) => protocols.includes(new URL(u).protocol),
-      `must be a URL with scheme ${protocols.join(" or ")}`,
-    );
+  z.string().refine(
+    (u) => {
+      try {
+        return protocols.includes(new URL(u).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL with scheme ${protocols.map((p) => p.replace(":", "://")).join(" or ")}`,
+  );
 
 /** Development signer key when none is configured (never use it with real funds). */
 export const DEV_ORACLE_PRIVATE_KEY: Hex =
