@@ -26,6 +26,7 @@ import { deviceAccount } from "../src/sim/keys.ts";
 import { SEED, freePort, tempDir, testFleet, writeFleet } from "../test/helpers.ts";
 
 const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"),
   options: {
     meters: { type: "string", default: "200" },
     readings: { type: "string", default: "50" },

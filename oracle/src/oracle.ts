@@ -79,6 +79,8 @@ export async function startOracle(config: OracleConfig, overrides: OracleOverrid
   }
   const chainId = chain?.id ?? config.CHAIN_ID ?? 31337;
   const market = config.MARKET_ADDRESS ?? "0x0000000000000000000000000000000000000000";
+  // Reports are EIP-712-bound to, and posted to, the settlement contract when it is separate.
+  const reportsContract = config.SETTLEMENT_ADDRESS ?? market;
 
   const directory =
     overrides.directory ??
@@ -115,7 +117,7 @@ export async function startOracle(config: OracleConfig, overrides: OracleOverrid
           publicClient,
           account,
           chain,
-          market,
+          contract: reportsContract,
           logger,
           metrics,
           maxFeePerGasCap: BigInt(Math.round(config.MAX_FEE_PER_GAS_GWEI * 1e9)),
@@ -174,7 +176,7 @@ export async function startOracle(config: OracleConfig, overrides: OracleOverrid
     store,
     directory,
     account,
-    domain: { chainId, verifyingContract: market },
+    domain: { chainId, verifyingContract: reportsContract },
     signers,
     threshold: config.ORACLE_THRESHOLD,
     maxReportsPerBatch: sink?.maxReportsPerBatch ?? 100,
@@ -192,7 +194,7 @@ export async function startOracle(config: OracleConfig, overrides: OracleOverrid
     mqtt: broker
       ? { embedded: true, url: mqttUrl, running: broker.running }
       : { url: mqttUrl, connected: source?.client.connected },
-    chain: publicClient ? { chainId, market } : null,
+    chain: publicClient ? { chainId, market, reports: reportsContract } : null,
     signer: account.address,
     ingestQueue: ingestor.inflight,
     uptimeS: Math.round((Date.now() - startedAt) / 1000),

@@ -145,7 +145,7 @@ function setup(node: FakeNode, extra: Partial<ConstructorParameters<typeof Chain
     publicClient,
     account,
     chain,
-    market,
+    contract: market,
     logger: silentLogger,
     metrics,
     maxFeePerGasCap: 100n * gwei,

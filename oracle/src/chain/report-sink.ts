@@ -1,5 +1,5 @@
 /**
- * Posts signed report batches to the market contract with viem.
+ * Posts signed report batches with viem to the contract that verifies them (`submitReports`).
  *
  * - Before posting it reads `reportOf` for every report: a batch already on chain (posted by another
  *   node, or by this one before a crash) is not posted again.
@@ -36,7 +36,8 @@ export interface ChainReportSinkOptions {
   publicClient: PublicClient;
   account: LocalAccount;
   chain: Chain;
-  market: Address;
+  /** The contract with `submitReports` and `reportOf` (the settlement contract, or the market). */
+  contract: Address;
   logger: Logger;
   metrics: Metrics;
   /** Estimated gas per report (signature checks are per batch, storage writes per report). */
@@ -129,12 +130,12 @@ export class ChainReportSink implements ReportSink {
 
   /** Which reports of the batch are not yet on chain. */
   async missingOnChain(reports: readonly MeterReport[]): Promise<MeterReport[]> {
-    const { publicClient, market } = this.#o;
+    const { publicClient, contract } = this.#o;
     const exists = await this.#rpc("reportOf", () =>
       Promise.all(
         reports.map((r) =>
           publicClient.readContract({
-            address: market,
+            address: contract,
             abi: marketAbi,
             functionName: "reportOf",
             args: [r.meterId, r.slotStart],
@@ -164,7 +165,7 @@ export class ChainReportSink implements ReportSink {
   }
 
   async #submit(batch: SignedBatch, onSent?: (txHash: Hex) => void): Promise<SubmitResult> {
-    const { publicClient, account, market, logger, chain } = this.#o;
+    const { publicClient, account, contract, logger, chain } = this.#o;
     if (batch.reports.length > this.maxReportsPerBatch) {
       throw new RangeError(`batch of ${batch.reports.length} reports exceeds the gas budget`);
     }
@@ -181,7 +182,7 @@ export class ChainReportSink implements ReportSink {
     let gas: bigint;
     try {
       const estimate = await this.#rpc("estimateGas", () =>
-        publicClient.estimateGas({ account: account.address, to: market, data }),
+        publicClient.estimateGas({ account: account.address, to: contract, data }),
       );
       gas = (estimate * 12n) / 10n;
     } catch (err) {
@@ -204,7 +205,7 @@ export class ChainReportSink implements ReportSink {
       const raw = await account.signTransaction!({
         type: "eip1559",
         chainId: chain.id,
-        to: market,
+        to: contract,
         data,
         gas,
         nonce,

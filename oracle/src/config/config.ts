@@ -44,6 +44,8 @@ export const configSchema = z
     RPC_URL: url(["http:", "https:", "ws:", "wss:"]).optional(),
     CHAIN_ID: int(1).optional(),
     MARKET_ADDRESS: address.optional(),
+    /** The contract that verifies and stores reports (DeliverySettlement); defaults to MARKET_ADDRESS. */
+    SETTLEMENT_ADDRESS: address.optional(),
     FROM_BLOCK: int(0).default(0),
     ORACLE_PRIVATE_KEY: z
       .string()
@@ -134,6 +136,7 @@ export function flagsToEnv(argv: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === "--") continue; // npm's argument separator, possibly doubled by nested npm scripts
     if (!arg.startsWith("--")) throw new ConfigError([`unexpected argument ${arg}`]);
     const eq = arg.indexOf("=");
     const name = (eq > 0 ? arg.slice(2, eq) : arg.slice(2)).replace(/-/g, "_").toUpperCase();

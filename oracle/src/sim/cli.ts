@@ -1,9 +1,10 @@
 /**
  * `npm run meters -- [--meters 50] [--communities 2] [--speed 60] [--interval 60] [--seed dev]
  *                    [--file .oracle-data/meters.json] [--mqtt-url mqtt://127.0.0.1:1883]
- *                    [--slot-seconds 900] [--duration 0] [--init-only]`
+ *                    [--slot-seconds 900] [--duration 0] [--init] [--init-only]`
  *
- * Writes the meters file (unless it exists for the same seed and size) and publishes readings.
+ * Uses the meters file if it exists (its meters, seed and clock), else writes a generated fleet
+ * there (--init: always); then publishes signed readings of every meter in the file.
  */
 import { existsSync } from "node:fs";
 import { mkdirSync } from "node:fs";
@@ -16,6 +17,8 @@ import { fleetFile } from "./fleet.ts";
 import { Simulator } from "./simulator.ts";
 
 const { values } = parseArgs({
+  // npm's "--" separator may reach us (doubled by nested npm scripts): drop it
+  args: process.argv.slice(2).filter((a) => a !== "--"),
   options: {
     meters: { type: "string", default: "20" },
     communities: { type: "string", default: "1" },
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     "slot-seconds": { type: "string", default: "900" },
     connections: { type: "string", default: "20" },
     duration: { type: "string", default: "0" },
+    init: { type: "boolean", default: false },
     "init-only": { type: "boolean", default: false },
   },
 });
@@ -47,24 +51,30 @@ const seed = values.seed;
 const path = values.file;
 mkdirSync(dirname(path), { recursive: true });
 
-let file = existsSync(path) ? readMetersFile(path) : undefined;
-if (!file || file.seed !== seed || file.meters.length !== meters || file.clock?.speed !== speed) {
+// An existing file is authoritative (e.g. written by the chain seed script): its meters, seed and
+// clock are used as they are. A new file (or --init) is a generated fleet.
+let file = existsSync(path) && !values.init ? readMetersFile(path) : undefined;
+if (!file) {
   file = fleetFile({
     seed,
     meters,
     communities: num("communities", values.communities, 1),
     slotLength: num("slot-seconds", values["slot-seconds"], 1),
-    clock: { epochMs: file?.clock?.speed === speed ? file.clock.epochMs : Date.now(), speed },
+    clock: { epochMs: Date.now(), speed },
   });
   writeMetersFile(path, file);
   logger.info("meters_file_written", { path, meters, speed });
+}
+if (file.seed === undefined) {
+  process.stderr.write(`${path} has no "seed": the simulator cannot derive the device keys\n`);
+  process.exit(2);
 }
 if (values["init-only"]) process.exit(0);
 
 const clock = scaledClock(file.clock?.epochMs ?? Date.now(), file.clock?.speed ?? 1);
 const sim = new Simulator({
   file,
-  seed,
+  seed: file.seed,
   mqttUrl: values["mqtt-url"],
   clock,
   intervalMs: num("interval", values.interval, 1) * 1000,
