@@ -70,11 +70,3 @@ export function npmArtifact(sourceName: string, contractName: string): Artifact 
 /** Chainlink's MockV3Aggregator (decimals, initial answer), the local reference price feed. */
 export const mockV3AggregatorArtifact = (): Artifact =>
   npmArtifact("@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol", "MockV3Aggregator");
-
-/** Whether the compiled project contract `contractName` (in `sourceName`) has a function `name`. */
-export function projectHasFunction(sourceName: string, contractName: string, name: string): boolean {
-  const file = path.join(artifactsDir, sourceName, `${contractName}.json`);
-  if (!existsSync(file)) return false;
-  const { abi } = JSON.parse(readFileSync(file, "utf8")) as { abi: { type: string; name?: string }[] };
-  return abi.some((f) => f.type === "function" && f.name === name);
-}

@@ -144,7 +144,7 @@ contract DeliverySettlement is AccessControl, EIP712 {
     /// @notice Adds or removes an oracle signer (oracle admin). An EOA or an ERC-1271 contract.
     /// @param signer The signer.
     /// @param enabled Whether it may sign reports.
-    function setOracleSigner(address signer, bool enabled) external onlyRole(ORACLE_ADMIN_ROLE) {
+    function setOracleSigner(address signer, bool enabled) public onlyRole(ORACLE_ADMIN_ROLE) {
         if (isOracleSigner[signer] == enabled) return;
         isOracleSigner[signer] = enabled;
         uint16 count = enabled ? signerCount + 1 : signerCount - 1;
@@ -153,9 +153,17 @@ contract DeliverySettlement is AccessControl, EIP712 {
         emit OracleSignerSet(signer, enabled);
     }
 
+    /// @notice Adds oracle signers and sets k in one call (oracle admin), e.g. at deployment.
+    /// @param signers Signers to enable.
+    /// @param k The new threshold.
+    function setOracleSigners(address[] calldata signers, uint16 k) external {
+        for (uint256 i; i < signers.length; ++i) setOracleSigner(signers[i], true);
+        setThreshold(k);
+    }
+
     /// @notice Sets k, the number of distinct signers a report batch needs (oracle admin).
     /// @param k At least 1 and at most the number of signers.
-    function setThreshold(uint16 k) external onlyRole(ORACLE_ADMIN_ROLE) {
+    function setThreshold(uint16 k) public onlyRole(ORACLE_ADMIN_ROLE) {
         if (k == 0 || k > signerCount) revert InvalidThreshold(k, signerCount);
         threshold = k;
         emit ThresholdSet(k);

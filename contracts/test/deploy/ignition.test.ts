@@ -82,32 +82,40 @@ describe("Ignition: PowerShare", async () => {
   const { ignition, viem } = await network.create();
   const [deployer, admin, guardian] = await viem.getWalletClients();
 
-  it("deploys EnergyMarket against the given quote token with separate admin and guardian", async () => {
+  it("deploys the protocol against the given quote token, wired, with the given oracle set and guardian", async () => {
     const usdc = await viem.deployContract("MockUSDC");
-    const { energyMarket } = await ignition.deploy(PowerShareModule, {
+    const oracles = [admin!.account.address, guardian!.account.address];
+    const { energyMarket, settlement, keeper, treasuryGovernor } = await ignition.deploy(PowerShareModule, {
       parameters: {
         PowerShare: {
           quoteToken: usdc.address,
-          admin: admin!.account.address,
+          oracleSigners: oracles,
+          oracleThreshold: 2,
           guardian: guardian!.account.address,
         },
       },
     });
     assert.equal(getAddress(await energyMarket.read.quoteToken()), getAddress(usdc.address));
-    assert.equal(await energyMarket.read.hasRole([DEFAULT_ADMIN_ROLE, admin!.account.address]), true);
+    assert.equal(await energyMarket.read.hasRole([DEFAULT_ADMIN_ROLE, deployer!.account.address]), true);
     assert.equal(await energyMarket.read.hasRole([GUARDIAN_ROLE, guardian!.account.address]), true);
-    assert.equal(await energyMarket.read.hasRole([DEFAULT_ADMIN_ROLE, deployer!.account.address]), false);
     assert.equal(await energyMarket.read.hasRole([GUARDIAN_ROLE, deployer!.account.address]), false);
+    assert.equal(await energyMarket.read.hasRole([SETTLER_ROLE, settlement.address]), true);
+    assert.equal(
+      getAddress(await energyMarket.read.treasuryGovernor()),
+      getAddress(treasuryGovernor.address),
+    );
+    assert.equal(getAddress(await keeper.read.settlement()), getAddress(settlement.address));
+    for (const o of oracles) assert.equal(await settlement.read.isOracleSigner([o]), true);
+    assert.equal(await settlement.read.threshold(), 2);
   });
 
-  it("defaults admin and guardian to the deployer", async () => {
+  it("refuses to deploy without oracle signers (k would be 0)", async () => {
     const usdc = await viem.deployContract("MockUSDC");
-    const { energyMarket } = await ignition.deploy(PowerShareModule, {
-      parameters: { PowerShare: { quoteToken: usdc.address } },
-    });
-    const me = deployer!.account.address;
-    assert.equal(await energyMarket.read.hasRole([DEFAULT_ADMIN_ROLE, me]), true);
-    assert.equal(await energyMarket.read.hasRole([GUARDIAN_ROLE, me]), true);
+    await assert.rejects(
+      ignition.deploy(PowerShareModule, {
+        parameters: { PowerShare: { quoteToken: usdc.address, oracleSigners: [] } },
+      }),
+    );
   });
 
   it("refuses to deploy without a quote token parameter", async () => {
