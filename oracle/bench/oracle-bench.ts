@@ -68,6 +68,7 @@ interface RunResult {
   duplicated: number;
   rejected: number;
   seconds: number;
+  main_thread_busy: number;
 }
 
 async function run(
@@ -101,6 +102,7 @@ async function run(
     oracle.metrics.total("oracle_readings_accepted_total") +
     oracle.metrics.total("oracle_readings_duplicate_total") +
     oracle.metrics.total("oracle_readings_rejected_total");
+  const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   child.send({ credit: WINDOW });
   let tLast = t0;
@@ -123,6 +125,7 @@ async function run(
     }, 2);
   });
   const seconds = (tLast - t0) / 1000; // until the last reading was committed
+  const mainThreadBusy = performance.eventLoopUtilization(elu0).utilization;
   await oracle.ingestor.idle();
   child.send({ stop: true });
   const rows = oracle.store.db
@@ -140,6 +143,7 @@ async function run(
     duplicated: rows.n - rows.d,
     rejected,
     seconds: Number(seconds.toFixed(2)),
+    main_thread_busy: Number(mainThreadBusy.toFixed(2)),
   };
 }
 

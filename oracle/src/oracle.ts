@@ -181,6 +181,7 @@ export async function startOracle(config: OracleConfig, overrides: OracleOverrid
     threshold: config.ORACLE_THRESHOLD,
     maxReportsPerBatch: sink?.maxReportsPerBatch ?? 100,
     postTimeoutMs: config.POST_TIMEOUT_SECONDS * 1000,
+    reportWindowMs: config.REPORT_WINDOW_SECONDS * 1000,
     clock,
     logger,
     metrics,

@@ -310,3 +310,41 @@ describe("crash between signing and posting", () => {
     dir.remove();
   });
 });
+
+describe("report window", () => {
+  it("abandons a batch whose slot is past the contract's report window instead of posting it", async () => {
+    const node = new FakeNode();
+    const store = new Store(":memory:");
+    const clock = new ManualClock(1_800_000_000_000);
+    const coordinator = new ReportCoordinator({
+      store,
+      directory: new StaticMeterDirectory(testFleet(1, 1, 900)),
+      account,
+      domain: { chainId: chain.id, verifyingContract: market },
+      signers: [account.address],
+      threshold: 1,
+      maxReportsPerBatch: 50,
+      postTimeoutMs: 30_000,
+      reportWindowMs: 3_600_000,
+      clock,
+      logger: silentLogger,
+      metrics: new Metrics(),
+      sink: setup(node).sink,
+    });
+    store.putSlotReport({
+      meterId: 1,
+      slotStart: 1_800_000_000 - 900,
+      communityId: 1,
+      importedWh: 5,
+      exportedWh: 0,
+      status: "ready",
+      reason: "late",
+    });
+    const [hash] = await coordinator.signReady();
+    clock.set(1_800_000_000_000 + 3_600_000);
+    await coordinator.postDue();
+    assert.equal(store.batch(hash!)!.status, "abandoned");
+    assert.equal(node.sent.length, 0);
+    store.close();
+  });
+});

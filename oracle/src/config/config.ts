@@ -69,7 +69,9 @@ export const configSchema = z
     METERS_FILE: z.string().min(1).optional(),
     SLOT_SECONDS: int(1).default(900),
     GRACE_SECONDS: int(0).default(60),
-    MAX_WAIT_SECONDS: int(0).default(3600),
+    MAX_WAIT_SECONDS: int(0).default(2700),
+    /** The contract's reportWindow: a report is refused this long after its slot's end. */
+    REPORT_WINDOW_SECONDS: int(1).default(3600),
     MAX_GAP_SECONDS: int(1).default(3600),
     FUTURE_TOLERANCE_SECONDS: int(0).default(60),
     RATE_TOLERANCE: z.coerce.number().min(0).max(10).default(0.05),
@@ -108,6 +110,13 @@ export const configSchema = z
         code: z.ZodIssueCode.custom,
         path: ["METERS_FILE"],
         message: "required without RPC_URL (the meter directory comes from the chain or from this file)",
+      });
+    }
+    if (c.MAX_WAIT_SECONDS >= c.REPORT_WINDOW_SECONDS) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["MAX_WAIT_SECONDS"],
+        message: `must be below REPORT_WINDOW_SECONDS (${c.REPORT_WINDOW_SECONDS}): leave time to sign and post`,
       });
     }
     const n = c.ORACLE_SIGNERS?.length ?? 1;

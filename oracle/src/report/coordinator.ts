@@ -41,6 +41,8 @@ export interface CoordinatorOptions {
   threshold: number;
   maxReportsPerBatch: number;
   postTimeoutMs: number;
+  /** The contract refuses reports this long after their slot's end: such batches are abandoned. */
+  reportWindowMs?: number;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -153,11 +155,19 @@ export class ReportCoordinator {
   async #post(hash: Hex, createdAt: number, slotStart: number, json: string): Promise<void> {
     const { store, sink, account, threshold, clock, postTimeoutMs, metrics, logger, directory } = this.#o;
     if (!sink || this.#posting.has(hash)) return;
+    const reports = reportsFromJson(json);
+    const first = directory.get(reports[0]!.meterId);
+    const slotEnd = (slotStart + (first ? directory.slotLength(first.communityId) : 0)) * 1000;
+    if (this.#o.reportWindowMs !== undefined && clock.now() >= slotEnd + this.#o.reportWindowMs) {
+      store.setBatchStatus(hash, "abandoned", null, clock.now());
+      metrics.inc("oracle_reports_skipped_total", {}, reports.length);
+      logger.warn("report_batch_too_late", { batchHash: hash, slotStart });
+      return;
+    }
     const sigs = store.signatures(hash).filter((s) => this.#signers.has(getAddress(s.signer)));
     if (sigs.length < threshold) return;
     const rank = sigs.map((s) => getAddress(s.signer)).indexOf(account.address);
     if (clock.now() - createdAt < Math.max(0, rank) * postTimeoutMs) return;
-    const reports = reportsFromJson(json);
     const { signers, signatures } = assembleSignatures(sigs, threshold);
     this.#posting.add(hash);
     try {
@@ -179,8 +189,6 @@ export class ReportCoordinator {
       }
       store.setBatchStatus(hash, "confirmed", result.status === "confirmed" ? result.txHash : null, now);
       metrics.inc("oracle_reports_confirmed_total", {}, reports.length);
-      const first = directory.get(reports[0]!.meterId);
-      const slotEnd = (slotStart + (first ? directory.slotLength(first.communityId) : 0)) * 1000;
       metrics.set("oracle_last_slot_latency_seconds", (now - slotEnd) / 1000);
       logger.info("report_batch_confirmed", { batchHash: hash, result: result.status });
     } catch (err) {
