@@ -1,0 +1,266 @@
+/**
+ * A private Hardhat node with the PowerShare protocol deployed from the compiled artifacts (the
+ * LocalStack contracts without the reference feed), for the reconciliation test and the benchmark.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  encodeFunctionData,
+  decodeFunctionResult,
+  http,
+  type Abi,
+  type Address,
+  type Hex,
+  type PublicClient,
+  type WalletClient,
+} from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import {
+  deliverySettlementAbi,
+  energyMarketAbi,
+  mockUsdcAbi,
+  settlementKeeperAbi,
+  treasuryGovernorAbi,
+} from "@powershare/contracts";
+
+export const INDEXER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const ROOT = path.resolve(INDEXER_DIR, "..");
+export const CONTRACTS_DIR = path.join(ROOT, "contracts");
+const MNEMONIC = "test test test test test test test test test test test junk";
+
+export const accountAt = (i: number) => mnemonicToAccount(MNEMONIC, { addressIndex: i });
+
+export interface HardhatNode {
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function rpcUp(url: string): Promise<boolean> {
+  try {
+    const r = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+    });
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts `hardhat node` of the contracts package on `port` (automine). */
+export async function startHardhatNode(port: number): Promise<HardhatNode> {
+  const url = `http://127.0.0.1:${port}`;
+  if (await rpcUp(url)) throw new Error(`something already listens on ${url}`);
+  const hardhat = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
+  const proc = spawn(process.execPath, [hardhat, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd: CONTRACTS_DIR,
+    env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", FORCE_COLOR: "0" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!(await rpcUp(url))) {
+    if (proc.exitCode !== null) throw new Error(`hardhat node exited: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`hardhat node did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    port,
+    proc,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once("exit", () => resolve());
+        proc.kill("SIGTERM");
+        setTimeout(() => proc.kill("SIGKILL"), 5_000).unref();
+      }),
+  };
+}
+
+function artifact(rel: string): { abi: Abi; bytecode: Hex } {
+  const a = JSON.parse(readFileSync(path.join(CONTRACTS_DIR, "artifacts", "src", rel), "utf8")) as {
+    abi: Abi;
+    bytecode: Hex;
+  };
+  return a;
+}
+
+export interface Stack {
+  url: string;
+  chainId: number;
+  pub: PublicClient;
+  wallet: WalletClient;
+  usdc: Address;
+  market: Address;
+  settlement: Address;
+  governor: Address;
+  keeper: Address;
+  startBlock: number;
+  /** Writes an address book (contracts/types.ts AddressBook) for the indexer's ADDRESS_BOOK. */
+  writeAddressBook(file: string): void;
+  send(to: Address, abi: Abi, functionName: string, args: readonly unknown[], from?: Address): Promise<Hex>;
+  read<T>(to: Address, abi: Abi, functionName: string, args: readonly unknown[]): Promise<T>;
+  /** Many view calls on EnergyMarket through its own multicall (one eth_call per chunk). */
+  readMany<T>(functionName: string, argsList: readonly (readonly unknown[])[]): Promise<T[]>;
+  rpc<T>(method: string, params: unknown[]): Promise<T>;
+  now(): Promise<bigint>;
+  warpTo(timestamp: bigint): Promise<void>;
+}
+
+export const GOVERNOR_SETTINGS = {
+  votingDelay: 0n,
+  votingPeriod: 3600n,
+  quorumBps: 2000n,
+  timelockDelay: 600n,
+  gracePeriod: 7n * 24n * 3600n,
+} as const;
+export const REPORT_WINDOW = 3600;
+
+export async function deployStack(url: string): Promise<Stack> {
+  const chain = defineChain({
+    id: 31337,
+    name: "hardhat",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [url] } },
+  });
+  const transport = http(url, { timeout: 120_000 });
+  const pub = createPublicClient({ chain, transport, pollingInterval: 50 }) as PublicClient;
+  const wallet = createWalletClient({ chain, transport });
+  const admin = accountAt(0).address;
+
+  const deploy = async (
+    rel: string,
+    args: readonly unknown[],
+  ): Promise<{ address: Address; block: number }> => {
+    const { abi, bytecode } = artifact(rel);
+    const hash = await wallet.deployContract({ abi, bytecode, args, account: admin, chain });
+    const r = await pub.waitForTransactionReceipt({ hash });
+    return { address: r.contractAddress!, block: Number(r.blockNumber) };
+  };
+  const send = async (
+    to: Address,
+    abi: Abi,
+    functionName: string,
+    args: readonly unknown[],
+    from: Address = admin,
+  ): Promise<Hex> => {
+    const data = encodeFunctionData({ abi, functionName, args });
+    // Automine: eth_sendTransaction returns once mined and throws on a revert.
+    return wallet.sendTransaction({ account: from, to, data, gas: 16_000_000n, chain });
+  };
+  const read = async <T>(to: Address, abi: Abi, functionName: string, args: readonly unknown[]): Promise<T> =>
+    (await pub.readContract({ address: to, abi, functionName, args })) as T;
+  const rpc = <T>(method: string, params: unknown[]): Promise<T> =>
+    pub.request({ method: method as never, params: params as never }) as Promise<T>;
+
+  const usdc = await deploy("mocks/MockUSDC.sol/MockUSDC.json", []);
+  const market = await deploy("EnergyMarket.sol/EnergyMarket.json", [usdc.address, admin, admin]);
+  const settlement = await deploy("delivery/DeliverySettlement.sol/DeliverySettlement.json", [
+    market.address,
+    admin,
+    REPORT_WINDOW,
+  ]);
+  const governor = await deploy("governance/TreasuryGovernor.sol/TreasuryGovernor.json", [
+    market.address,
+    GOVERNOR_SETTINGS.votingDelay,
+    GOVERNOR_SETTINGS.votingPeriod,
+    GOVERNOR_SETTINGS.quorumBps,
+    GOVERNOR_SETTINGS.timelockDelay,
+    GOVERNOR_SETTINGS.gracePeriod,
+  ]);
+  const keeper = await deploy("delivery/SettlementKeeper.sol/SettlementKeeper.json", [settlement.address]);
+  const SETTLER_ROLE = await read<Hex>(market.address, energyMarketAbi, "SETTLER_ROLE", []);
+  await send(market.address, energyMarketAbi, "grantRole", [SETTLER_ROLE, settlement.address]);
+  await send(market.address, energyMarketAbi, "setTreasuryGovernor", [governor.address]);
+  await send(settlement.address, deliverySettlementAbi, "setOracleSigner", [accountAt(9).address, true]);
+  await send(settlement.address, deliverySettlementAbi, "setThreshold", [1]);
+  void settlementKeeperAbi;
+  void treasuryGovernorAbi;
+
+  const readMany = async <T>(
+    functionName: string,
+    argsList: readonly (readonly unknown[])[],
+  ): Promise<T[]> => {
+    const out: T[] = [];
+    for (let i = 0; i < argsList.length; i += 400) {
+      const calls = argsList
+        .slice(i, i + 400)
+        .map((args) => encodeFunctionData({ abi: energyMarketAbi, functionName, args } as never));
+      const results = (await pub.simulateContract({
+        address: market.address,
+        abi: energyMarketAbi,
+        functionName: "multicall",
+        args: [calls],
+      } as never)) as unknown as { result: Hex[] };
+      for (const data of results.result) {
+        out.push(decodeFunctionResult({ abi: energyMarketAbi, functionName, data } as never) as T);
+      }
+    }
+    return out;
+  };
+
+  return {
+    url,
+    chainId: 31337,
+    pub,
+    wallet,
+    usdc: usdc.address,
+    market: market.address,
+    settlement: settlement.address,
+    governor: governor.address,
+    keeper: keeper.address,
+    startBlock: usdc.block,
+    writeAddressBook(file) {
+      const entry = (address: Address, block: number, future: string) => ({
+        address,
+        blockNumber: block,
+        transactionHash: "0x" as Hex,
+        future,
+      });
+      writeFileSync(
+        file,
+        JSON.stringify(
+          {
+            chainId: 31337,
+            deploymentId: "indexer-test",
+            quoteToken: usdc.address,
+            startBlock: usdc.block,
+            contracts: {
+              MockUSDC: entry(usdc.address, usdc.block, "test#MockUSDC"),
+              EnergyMarket: entry(market.address, market.block, "test#EnergyMarket"),
+              DeliverySettlement: entry(settlement.address, settlement.block, "test#DeliverySettlement"),
+              TreasuryGovernor: entry(governor.address, governor.block, "test#TreasuryGovernor"),
+              SettlementKeeper: entry(keeper.address, keeper.block, "test#SettlementKeeper"),
+            },
+          },
+          null,
+          2,
+        ),
+      );
+    },
+    send,
+    read,
+    readMany,
+    rpc,
+    async now() {
+      const b = await pub.getBlock();
+      return b.timestamp;
+    },
+    async warpTo(timestamp: bigint) {
+      await rpc("evm_setNextBlockTimestamp", [Number(timestamp)]);
+      await rpc("evm_mine", []);
+    },
+  };
+}
+
+export { energyMarketAbi, deliverySettlementAbi, mockUsdcAbi, treasuryGovernorAbi, settlementKeeperAbi };

@@ -1,0 +1,136 @@
+/** Runs the indexer (`ponder start`) as a child process against a chain, for tests and benchmarks. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { INDEXER_DIR } from "./chain.ts";
+
+export interface PonderProcess {
+  url: string;
+  proc: ChildProcess;
+  schema: string;
+  output(): string;
+  /** Resolves when historical indexing is done (GET /ready is 200). */
+  ready(timeoutMs?: number): Promise<void>;
+  /** The latest indexed block (GET /status). */
+  indexedBlock(): Promise<number>;
+  waitForBlock(block: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+export interface PonderOptions {
+  rpcUrl: string;
+  addressBook: string;
+  /** PostgreSQL connection string; PGlite in a fresh temporary directory when absent. */
+  databaseUrl?: string;
+  schema: string;
+  env?: NodeJS.ProcessEnv;
+  logLevel?: string;
+  /** Copy of Ponder's whole output. */
+  logFile?: string;
+}
+
+export async function startPonder(opts: PonderOptions): Promise<PonderProcess> {
+  const port = await freePort();
+  const pgliteDir = opts.databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), "ps-indexer-pglite-"));
+  const bin = path.join(INDEXER_DIR, "..", "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PONDER_TELEMETRY_DISABLED: "true",
+    POWERSHARE_NETWORK: "hardhat",
+    PONDER_RPC_URL_31337: opts.rpcUrl,
+    ADDRESS_BOOK: opts.addressBook,
+    POLLING_INTERVAL_MS: "100",
+    FORCE_COLOR: "0",
+    ...opts.env,
+  };
+  delete env.DATABASE_URL;
+  if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
+  else env.PGLITE_DIR = pgliteDir;
+  const proc = spawn(
+    process.execPath,
+    [
+      bin,
+      "--log-format",
+      "json",
+      "--log-level",
+      opts.logLevel ?? "warn",
+      "start",
+      "--schema",
+      opts.schema,
+      "--port",
+      String(port),
+    ],
+    { cwd: INDEXER_DIR, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  const logFile = opts.logFile ? createWriteStream(opts.logFile) : undefined;
+  const keep = (d: Buffer) => {
+    logFile?.write(d);
+    out += d.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
+  proc.stdout!.on("data", keep);
+  proc.stderr!.on("data", keep);
+  const url = `http://127.0.0.1:${port}`;
+
+  const self: PonderProcess = {
+    url,
+    proc,
+    schema: opts.schema,
+    output: () => out,
+    async ready(timeoutMs = 300_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (proc.exitCode !== null) throw new Error(`ponder exited ${proc.exitCode}:\n${out.slice(-5000)}`);
+        try {
+          const r = await fetch(`${url}/ready`);
+          if (r.status === 200) return;
+        } catch {
+          // not listening yet
+        }
+        if (Date.now() > deadline)
+          throw new Error(`ponder not ready in ${timeoutMs} ms:\n${out.slice(-5000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async indexedBlock() {
+      const r = await fetch(`${url}/status`);
+      const s = (await r.json()) as Record<string, { block: { number: number } }>;
+      return Object.values(s)[0]?.block.number ?? 0;
+    },
+    async waitForBlock(block, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while ((await self.indexedBlock()) < block) {
+        if (proc.exitCode !== null) throw new Error(`ponder exited ${proc.exitCode}:\n${out.slice(-5000)}`);
+        if (Date.now() > deadline)
+          throw new Error(`ponder did not reach block ${block}:\n${out.slice(-5000)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
+          resolve();
+        };
+        if (proc.exitCode !== null) return done();
+        proc.once("exit", done);
+        proc.kill("SIGTERM");
+        setTimeout(() => proc.kill("SIGKILL"), 10_000).unref();
+      }),
+  };
+  return self;
+}
