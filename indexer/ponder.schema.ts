@@ -103,7 +103,11 @@ export const markets = onchainTable(
 export const orders = onchainTable(
   "orders",
   (t) => ({
-    id: t.bigint().primaryKey(),
+    /**
+     * The uint256 orderId as a decimal string (marketId << 40 | isBid << 32 | tick << 16 | index).
+     * Text, not numeric: Ponder 0.16's PostgreSQL prefetch loses precision on keys above 2^53.
+     */
+    id: t.text().primaryKey(),
     marketId: t.bigint().notNull(),
     communityId: t.integer().notNull(),
     slotStart: t.bigint().notNull(),

@@ -5,7 +5,7 @@
  * treasury and proposal must equal what the contracts' views say, exactly. Also checks the live
  * path (a new block's effects reach a live query) and the REST routes.
  *
- *   INDEXER_TEST_ORDERS   orders to place (default 3000)
+ *   INDEXER_TEST_ORDERS   orders to place (default 6000)
  *   DATABASE_URL          run against PostgreSQL instead of PGlite
  */
 import assert from "node:assert/strict";
@@ -30,7 +30,7 @@ import {
 import { readTable } from "./support/gql.ts";
 import { freePort, startPonder, type PonderProcess } from "./support/ponder.ts";
 
-const ORDERS = Number(process.env.INDEXER_TEST_ORDERS ?? 3000);
+const ORDERS = Number(process.env.INDEXER_TEST_ORDERS ?? 6000);
 const DATABASE_URL = process.env.DATABASE_URL;
 const SCHEMA = `indexer_test_${process.pid}_${Date.now().toString(36)}`;
 
@@ -73,6 +73,8 @@ describe(`indexer reconciliation (${ORDERS} orders, ${DATABASE_URL ? "PostgreSQL
       databaseUrl: DATABASE_URL,
       schema: SCHEMA,
       env: { GOVERNOR_GRACE_PERIOD: String(7 * 24 * 3600) },
+      logFile: process.env.INDEXER_TEST_PONDER_LOG,
+      logLevel: process.env.INDEXER_TEST_PONDER_LOG ? "debug" : "warn",
     });
     await ponder.ready();
     await ponder.waitForBlock(Number(await stack.pub.getBlockNumber()), 120_000);
@@ -172,7 +174,7 @@ describe(`indexer reconciliation (${ORDERS} orders, ${DATABASE_URL ? "PostgreSQL
     );
     const views = await stack.readMany<readonly [Address, number, bigint, bigint, bigint]>(
       "order",
-      unclaimed.map((o) => [o.id]),
+      unclaimed.map((o) => [BigInt(o.id)]),
     );
     let partial = 0;
     unclaimed.forEach((o, i) => {

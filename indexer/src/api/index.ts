@@ -206,7 +206,7 @@ app.get("/accounts/:address/orders", async (c) => {
         gt(orders.gateAt, now),
       ),
     )
-    .orderBy(asc(orders.marketId), desc(orders.id))
+    .orderBy(asc(orders.marketId), asc(orders.isBid), asc(orders.tick), asc(orders.queueIndex))
     .limit(limit);
   return json(c, { account: owner, now, orders: rows });
 });
@@ -227,7 +227,7 @@ app.get("/accounts/:address/claimables", async (c) => {
     .from(orders)
     .innerJoin(communities, eq(communities.id, orders.communityId))
     .where(and(eq(orders.owner, owner), eq(orders.claimed, false), lte(orders.gateAt, now)))
-    .orderBy(asc(orders.marketId), asc(orders.id));
+    .orderBy(asc(orders.marketId), asc(orders.isBid), asc(orders.tick), asc(orders.queueIndex));
   const orderClaims = open.map(({ order: o, tickSize, bondPerWh }) => {
     const price = BigInt(o.tick) * (tickSize / 1000n);
     const unfilled = o.amountWh - o.cancelledWh - o.filledWh;

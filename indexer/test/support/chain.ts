@@ -20,12 +20,12 @@ import {
   type WalletClient,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import {
-  deliverySettlementAbi,
-  energyMarketAbi,
-  mockUsdcAbi,
-  settlementKeeperAbi,
-  treasuryGovernorAbi,
+import type {
+  deliverySettlementAbi as DeliverySettlementAbi,
+  energyMarketAbi as EnergyMarketAbi,
+  mockUsdcAbi as MockUsdcAbi,
+  settlementKeeperAbi as SettlementKeeperAbi,
+  treasuryGovernorAbi as TreasuryGovernorAbi,
 } from "@powershare/contracts";
 
 export const INDEXER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -94,6 +94,18 @@ function artifact(rel: string): { abi: Abi; bytecode: Hex } {
   };
   return a;
 }
+
+// The harness deploys the compiled artifacts and talks to them with the artifacts' own ABIs (typed
+// as the package's), so it stays consistent with the bytecode while contracts/generated lags.
+export const energyMarketAbi = artifact("EnergyMarket.sol/EnergyMarket.json")
+  .abi as unknown as typeof EnergyMarketAbi;
+export const deliverySettlementAbi = artifact("delivery/DeliverySettlement.sol/DeliverySettlement.json")
+  .abi as unknown as typeof DeliverySettlementAbi;
+export const treasuryGovernorAbi = artifact("governance/TreasuryGovernor.sol/TreasuryGovernor.json")
+  .abi as unknown as typeof TreasuryGovernorAbi;
+export const settlementKeeperAbi = artifact("delivery/SettlementKeeper.sol/SettlementKeeper.json")
+  .abi as unknown as typeof SettlementKeeperAbi;
+export const mockUsdcAbi = artifact("mocks/MockUSDC.sol/MockUSDC.json").abi as unknown as typeof MockUsdcAbi;
 
 export interface Stack {
   url: string;
@@ -262,5 +274,3 @@ export async function deployStack(url: string): Promise<Stack> {
     },
   };
 }
-
-export { energyMarketAbi, deliverySettlementAbi, mockUsdcAbi, treasuryGovernorAbi, settlementKeeperAbi };

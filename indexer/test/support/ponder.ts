@@ -4,6 +4,7 @@ import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { resetDevChainState } from "../../src/lib/reset.ts";
 import { INDEXER_DIR } from "./chain.ts";
 
 export interface PonderProcess {
@@ -44,6 +45,8 @@ export interface PonderOptions {
 
 export async function startPonder(opts: PonderOptions): Promise<PonderProcess> {
   const port = await freePort();
+  // A fresh Hardhat chain reuses 31337 and the same addresses: no stale sync data may leak in.
+  await resetDevChainState({ chainId: 31337, databaseUrl: opts.databaseUrl, schema: opts.schema });
   const pgliteDir = opts.databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), "ps-indexer-pglite-"));
   const bin = path.join(INDEXER_DIR, "..", "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
   const env: NodeJS.ProcessEnv = {

@@ -1,0 +1,390 @@
+/**
+ * `npm run bench:indexer` — historical sync throughput (PGlite and PostgreSQL) and realtime lag.
+ *
+ *   1. a private Hardhat node; the protocol deployed; members, meters and deposits
+ *   2. at least INDEXER_BENCH_EVENTS (default 100,000) events: small orders in `multicall` batches
+ *      (about a fifth of them crossing, so Trades walk maker queues), cancels of resting orders;
+ *      automine off and several transactions per block, as on a busy chain
+ *   3. `ponder start` with PGlite, then with PostgreSQL (DATABASE_URL, default
+ *      postgresql://postgres@127.0.0.1:5432/test; skipped if unreachable), each timed from
+ *      "Started backfill indexing" to "Completed backfill indexing" (Ponder's own log): events/s
+ *   4. realtime: 1-second interval blocks with a trade in each; for each, how many blocks the chain
+ *      was ahead when the trade became visible through the REST API (`realtime_lag_blocks`, the max)
+ *
+ * Prints and writes docs/benchmarks/indexer.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os, { tmpdir } from "node:os";
+import path from "node:path";
+import { decodeEventLog, encodeFunctionData, type Address, type Hex } from "viem";
+import { rng } from "../test/support/activity.ts";
+import {
+  accountAt,
+  deployStack,
+  energyMarketAbi,
+  mockUsdcAbi,
+  ROOT,
+  startHardhatNode,
+  type Stack,
+} from "../test/support/chain.ts";
+import { freePort, startPonder, type PonderProcess } from "../test/support/ponder.ts";
+
+const TARGET_EVENTS = Number(process.env.INDEXER_BENCH_EVENTS ?? 100_000);
+const BATCH = Number(process.env.INDEXER_BENCH_BATCH ?? 100);
+const TXS_PER_BLOCK = Number(process.env.INDEXER_BENCH_TXS_PER_BLOCK ?? 4);
+const DATABASE_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+const REALTIME_SAMPLES = Number(process.env.INDEXER_BENCH_REALTIME_SAMPLES ?? 20);
+const OUT = path.join(ROOT, "docs", "benchmarks", "indexer.json");
+
+const log = (s: string) => console.log(`[bench:indexer] ${s}`);
+
+async function setup(stack: Stack, traders: Address[]): Promise<Map<Address, number>> {
+  const { market } = stack;
+  const FUNDS = 10n ** 15n;
+  for (const t of traders) {
+    await stack.send(stack.usdc, mockUsdcAbi, "mint", [t, FUNDS]);
+    await stack.send(stack.usdc, mockUsdcAbi, "approve", [market, FUNDS], t);
+    await stack.send(market, energyMarketAbi, "deposit", [FUNDS], t);
+  }
+  await stack.send(market, energyMarketAbi, "createCommunity", [
+    "Bench Grid",
+    {
+      slotLength: 900,
+      gateLead: 300,
+      horizon: 7 * 86400,
+      tickSize: 1000n,
+      minOrderWh: 1n,
+      bondPerKwh: 1000n,
+      feeBps: 100,
+      priceFeed: "0x0000000000000000000000000000000000000000",
+      bandBps: 0,
+      maxFeedAge: 0,
+    },
+  ]);
+  const meterOf = new Map<Address, number>();
+  let id = 0;
+  for (const t of traders) {
+    await stack.send(market, energyMarketAbi, "join", [1], t);
+    await stack.send(market, energyMarketAbi, "registerMeter", [1, 2, 10_000, accountAt(30).address], t);
+    meterOf.set(t, ++id);
+  }
+  return meterOf;
+}
+
+async function generate(stack: Stack, traders: Address[], meterOf: Map<Address, number>): Promise<void> {
+  const rand = rng(42);
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const now = await stack.now();
+  const first = ((now + 3600n) / 900n + 1n) * 900n;
+  const slots = Array.from({ length: 48 }, (_, k) => first + BigInt(k) * 900n);
+  const levelCount = new Map<string, number>();
+  await stack.rpc("evm_setAutomine", [false]);
+  const t0 = Date.now();
+  let events = 0;
+  let pending: { hash: Hex; from: Address }[] = [];
+  const resting = new Map<Address, bigint[]>();
+  let block = 0;
+  const mine = async () => {
+    await stack.rpc("evm_mine", []);
+    block++;
+    for (const { hash, from } of pending) {
+      const r = await stack.pub.getTransactionReceipt({ hash });
+      events += r.logs.length;
+      for (const l of r.logs) {
+        try {
+          const ev = decodeEventLog({ abi: energyMarketAbi, topics: l.topics as never, data: l.data });
+          if (ev.eventName === "OrderPlaced" && rand() < 0.06)
+            resting.set(from, [...(resting.get(from) ?? []), ev.args.orderId]);
+        } catch {
+          // not a market event
+        }
+      }
+    }
+    pending = [];
+  };
+  let i = 0;
+  while (events < TARGET_EVENTS) {
+    const t = traders[i++ % traders.length]!;
+    const cancels = resting.get(t) ?? [];
+    if (cancels.length >= 20) {
+      // Only orders just placed (likely untouched): a filled one would revert the whole batch.
+      resting.set(t, []);
+      const hash = await stack.wallet.sendTransaction({
+        account: t,
+        to: stack.market,
+        data: encodeFunctionData({ abi: energyMarketAbi, functionName: "cancelMany", args: [cancels] }),
+        gas: 16_000_000n,
+        chain: null,
+      });
+      pending.push({ hash, from: t });
+    }
+    const calls: Hex[] = [];
+    while (calls.length < BATCH) {
+      const slotStart = slots[int(0, slots.length - 1)]!;
+      const isBid = rand() < 0.5;
+      const cross = rand() < 0.2;
+      const tick = isBid ? (cross ? int(150, 160) : int(100, 150)) : cross ? int(140, 150) : int(150, 200);
+      const key = `${slotStart}:${isBid}:${tick}`;
+      const n = levelCount.get(key) ?? 0;
+      if (n >= 500) continue;
+      levelCount.set(key, n + 1);
+      calls.push(
+        encodeFunctionData({
+          abi: energyMarketAbi,
+          functionName: "placeOrder",
+          args: [
+            {
+              communityId: 1,
+              slotStart: Number(slotStart),
+              isBid,
+              tick,
+              amountWh: BigInt(int(1, 500)),
+              meterId: meterOf.get(t)!,
+              orderType: 0,
+            },
+          ],
+        }),
+      );
+    }
+    const hash = await stack.wallet.sendTransaction({
+      account: t,
+      to: stack.market,
+      data: encodeFunctionData({ abi: energyMarketAbi, functionName: "multicall", args: [calls] }),
+      gas: 16_000_000n,
+      chain: null,
+    });
+    pending.push({ hash, from: t });
+    if (pending.length >= TXS_PER_BLOCK) await mine();
+    if (block % 50 === 0 && pending.length === 0) log(`  ${events} events in ${block} blocks`);
+  }
+  if (pending.length) await mine();
+  await stack.rpc("evm_setAutomine", [true]);
+  log(`generated ${events} events in ${block} blocks in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+interface SyncResult {
+  seconds: number;
+  wallSeconds: number;
+  eventsPerS: number;
+}
+
+async function timedSync(
+  url: string,
+  book: string,
+  events: number,
+  head: number,
+  databaseUrl: string | undefined,
+  schema: string,
+): Promise<{ result: SyncResult; ponder: PonderProcess }> {
+  const logFile = path.join(tmpdir(), `ps-indexer-bench-${schema}.log`);
+  const started = Date.now();
+  const ponder = await startPonder({
+    rpcUrl: url,
+    addressBook: book,
+    databaseUrl,
+    schema,
+    logFile,
+    logLevel: "info",
+  });
+  await ponder.ready(900_000);
+  await ponder.waitForBlock(head, 300_000);
+  const caughtUp = Date.now();
+  const wallSeconds = (Date.now() - started) / 1000;
+  // Ponder's own timing of the backfill (fetching and indexing, overlapped).
+  const lines = ponder
+    .output()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      try {
+        return JSON.parse(l) as { msg: string; time: number; duration?: number };
+      } catch {
+        return undefined;
+      }
+    });
+  const begin = lines.find((l) => l?.msg === "Started backfill indexing")?.time;
+  const end = lines.find((l) => l?.msg === "Completed backfill indexing across all chains")?.time;
+  if (!begin || !end) throw new Error(`no backfill timing in the log (${logFile})`);
+  // Until the head is indexed: the last 30 blocks (Ponder's finality window on an unknown chain)
+  // are indexed live right after the backfill.
+  const seconds = (caughtUp - begin) / 1000;
+  return { result: { seconds, wallSeconds, eventsPerS: Math.round(events / seconds) }, ponder };
+}
+
+async function realtimeLag(
+  stack: Stack,
+  ponder: PonderProcess,
+  traders: Address[],
+  meterOf: Map<Address, number>,
+) {
+  const now = await stack.now();
+  const slotStart = Number(((now + 7200n) / 900n + 1n) * 900n);
+  const [a, b] = [traders[0]!, traders[1]!];
+  await stack.rpc("evm_setAutomine", [false]);
+  await stack.rpc("evm_setIntervalMining", [1000]);
+  const lags: number[] = [];
+  const latencies: number[] = [];
+  try {
+    for (let k = 0; k < REALTIME_SAMPLES; k++) {
+      const order = (isBid: boolean, t: Address) =>
+        encodeFunctionData({
+          abi: energyMarketAbi,
+          functionName: "placeOrder",
+          args: [
+            {
+              communityId: 1,
+              slotStart,
+              isBid,
+              tick: 120,
+              amountWh: 10n,
+              meterId: meterOf.get(t)!,
+              orderType: 0,
+            },
+          ],
+        });
+      await stack.wallet.sendTransaction({
+        account: a,
+        to: stack.market,
+        data: order(false, a),
+        gas: 2_000_000n,
+        chain: null,
+      });
+      const hash = await stack.wallet.sendTransaction({
+        account: b,
+        to: stack.market,
+        data: order(true, b),
+        gas: 2_000_000n,
+        chain: null,
+      });
+      const receipt = await stack.pub.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+      const minedAt = Date.now();
+      const mId = (1n << 40n) | BigInt(slotStart);
+      for (;;) {
+        const r = await fetch(`${ponder.url}/markets/${mId}/trades?limit=1`);
+        const body = (await r.json()) as { trades: { txHash: string }[] };
+        if (body.trades[0]?.txHash === hash) break;
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      const head = await stack.pub.getBlockNumber();
+      lags.push(Number(head - receipt.blockNumber));
+      latencies.push(Date.now() - minedAt);
+    }
+  } finally {
+    await stack.rpc("evm_setIntervalMining", [0]);
+    await stack.rpc("evm_setAutomine", [true]);
+  }
+  latencies.sort((x, y) => x - y);
+  return {
+    lagBlocks: Math.max(...lags),
+    p50Ms: latencies[Math.floor(latencies.length / 2)]!,
+    maxMs: latencies[latencies.length - 1]!,
+  };
+}
+
+async function pgReachable(url: string): Promise<boolean> {
+  try {
+    const pg = await import("pg");
+    const c = new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const pg = await import("pg");
+  const c = new pg.default.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), "ps-indexer-bench-"));
+  const node = await startHardhatNode(await freePort());
+  const ponders: PonderProcess[] = [];
+  try {
+    const stack = await deployStack(node.url);
+    const traders = Array.from({ length: 8 }, (_, i) => accountAt(i + 1).address);
+    const meterOf = await setup(stack, traders);
+    await generate(stack, traders, meterOf);
+    const head = Number(await stack.pub.getBlockNumber());
+    const logs = await stack.pub.getLogs({
+      address: [stack.market, stack.settlement, stack.governor, stack.keeper],
+      fromBlock: BigInt(stack.startBlock),
+      toBlock: BigInt(head),
+    });
+    const events = logs.length;
+    log(`chain: ${head} blocks, ${events} events to index`);
+    const book = path.join(dir, "book.json");
+    stack.writeAddressBook(book);
+
+    const pglite = await timedSync(node.url, book, events, head, undefined, "bench");
+    ponders.push(pglite.ponder);
+    log(
+      `PGlite: backfill ${pglite.result.seconds.toFixed(1)} s → ${pglite.result.eventsPerS} events/s (wall ${pglite.result.wallSeconds.toFixed(1)} s)`,
+    );
+    const realtime = await realtimeLag(stack, pglite.ponder, traders, meterOf);
+    log(
+      `realtime (PGlite, 1 s blocks): lag ≤ ${realtime.lagBlocks} block(s), p50 ${realtime.p50Ms} ms, max ${realtime.maxMs} ms`,
+    );
+    await pglite.ponder.stop();
+
+    let postgres: SyncResult | undefined;
+    if (await pgReachable(DATABASE_URL)) {
+      const schema = `indexer_bench_${process.pid}`;
+      try {
+        const r = await timedSync(node.url, book, events, head, DATABASE_URL, schema);
+        ponders.push(r.ponder);
+        postgres = r.result;
+        await r.ponder.stop();
+      } finally {
+        await dropSchema(DATABASE_URL, schema).catch(() => {});
+      }
+      log(
+        `PostgreSQL: backfill ${postgres.seconds.toFixed(1)} s → ${postgres.eventsPerS} events/s (wall ${postgres.wallSeconds.toFixed(1)} s)`,
+      );
+    } else {
+      log(`PostgreSQL not reachable at ${DATABASE_URL}: skipped`);
+    }
+
+    const result = {
+      benchmark: "indexer",
+      date: new Date().toISOString(),
+      ponder: "0.16.10",
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "?", node: process.version },
+      chain: { blocks: head, txs_per_block: TXS_PER_BLOCK, orders_per_tx: BATCH },
+      events,
+      events_per_s_pglite: pglite.result.eventsPerS,
+      events_per_s_postgres: postgres?.eventsPerS ?? null,
+      backfill_seconds: { pglite: pglite.result.seconds, postgres: postgres?.seconds ?? null },
+      wall_seconds_incl_startup: {
+        pglite: pglite.result.wallSeconds,
+        postgres: postgres?.wallSeconds ?? null,
+      },
+      realtime_lag_blocks: realtime.lagBlocks,
+      realtime: {
+        block_time_s: 1,
+        samples: REALTIME_SAMPLES,
+        p50_ms: realtime.p50Ms,
+        max_ms: realtime.maxMs,
+      },
+      targets: { events_per_s: 5000, realtime_lag_blocks: 1 },
+    };
+    mkdirSync(path.dirname(OUT), { recursive: true });
+    writeFileSync(OUT, JSON.stringify(result, null, 2) + "\n");
+    console.log(JSON.stringify(result, null, 2));
+    log(`wrote ${path.relative(ROOT, OUT)}`);
+  } finally {
+    for (const p of ponders) await p.stop();
+    await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
