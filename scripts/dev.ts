@@ -136,6 +136,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
   const brokerPort = process.env.MQTT_URL ? undefined : await freePort(1883);
   const mqttUrl = process.env.MQTT_URL ?? `mqtt://127.0.0.1:${brokerPort}`;
   const oracleHttp = await freePort(9464);
+  const indexerPort = await freePort(42069);
   return [
     {
       name: "oracle",
@@ -186,6 +187,30 @@ async function services(info: StackInfo): Promise<LaterService[]> {
       optional: true,
       echo: true,
       endpoints: { publishes: mqttUrl },
+    },
+    {
+      name: "indexer",
+      script: "indexer",
+      description: "indexer: Ponder over the dev chain (GraphQL, SQL over HTTP with live queries, REST)",
+      command: "npm",
+      args: ["run", "-s", "indexer"],
+      cwd: ROOT,
+      env: {
+        POWERSHARE_NETWORK: "hardhat",
+        PONDER_RPC_URL_31337: RPC_URL,
+        START_BLOCK: String(info.startBlock),
+        INDEXER_PORT: String(indexerPort),
+        PONDER_TELEMETRY_DISABLED: "true",
+      },
+      ready: { kind: "http", url: `http://127.0.0.1:${indexerPort}/ready` },
+      readyTimeoutMs: 120_000,
+      optional: true,
+      ports: [indexerPort],
+      endpoints: {
+        graphql: `http://127.0.0.1:${indexerPort}/graphql`,
+        sql: `http://127.0.0.1:${indexerPort}/sql`,
+        rest: `http://127.0.0.1:${indexerPort}/markets/<marketId>/depth`,
+      },
     },
   ];
 }

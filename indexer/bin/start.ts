@@ -2,7 +2,7 @@
  * `npm start -w indexer` (and the dev stack's `indexer` service): `ponder start` with a schema per
  * network (PONDER_SCHEMA, default `powershare_<network>`), telemetry off, and — for the dev chain
  * only — a clean slate first (see src/lib/reset.ts; INDEXER_KEEP_STATE=1 keeps it). Extra
- * arguments go to `ponder start` (e.g. `--port 42069`).
+ * arguments go to `ponder start` (e.g. `--port 42069`; INDEXER_PORT does the same).
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -23,7 +23,8 @@ if (process.env.INDEXER_KEEP_STATE !== "1") {
   });
 }
 const bin = path.resolve(dir, "..", "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
-const child = spawn(process.execPath, [bin, "start", "--schema", schema, ...process.argv.slice(2)], {
+const port = process.env.INDEXER_PORT ? ["--port", process.env.INDEXER_PORT] : [];
+const child = spawn(process.execPath, [bin, "start", "--schema", schema, ...port, ...process.argv.slice(2)], {
   cwd: dir,
   stdio: "inherit",
   env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", PGLITE_DIR: pgliteDir },
