@@ -15,7 +15,7 @@ import {OrderBook} from "./market/OrderBook.sol";
 /// book per community and delivery slot.
 /// @dev Several calls in one transaction (orders, cancels, claims, deposits) go through
 /// `multicall`, which keeps the caller as `msg.sender`.
-/// Pausing (guardian) stops deposits and order entry; withdrawals, cancels and claims stay open
+/// Pausing (guardian; also per community) stops deposits and order entry; withdrawals, cancels and claims stay open
 /// so that nobody's funds are ever trapped by a pause.
 contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
     using SafeERC20 for IERC20;
@@ -56,8 +56,10 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
     event TreasuryPaid(uint32 indexed communityId, address indexed to, uint256 amount);
 
     event TreasuryGovernorSet(address indexed governor);
+    event CommunityHalted(uint32 indexed communityId, bool halted);
 
     error UnsupportedQuoteToken(uint8 decimals);
+    error OrderEntryHalted(uint32 communityId);
     error TreasuryGovernorAlreadySet(address governor);
     error EscrowShortfall(uint256 marketId, uint256 available, uint256 required);
     error TreasuryShortfall(uint32 communityId, uint256 available, uint256 required);
@@ -85,14 +87,28 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         emit TreasuryGovernorSet(governor);
     }
 
-    /// @notice Stops deposits and order entry (guardian).
+    /// @notice Stops deposits, new communities and order entry in every community (guardian).
+    /// @dev Writes the pause into each community's first word; communities are few (one per
+    /// cooperative or building) and a pause is rare.
     function pause() external onlyRole(GUARDIAN_ROLE) {
         _pause();
+        for (uint32 id = communityCount; id > 0; --id) _communities[id].halted |= HALTED_BY_PAUSE;
     }
 
-    /// @notice Resumes deposits and order entry (guardian).
+    /// @notice Resumes deposits, new communities and order entry (guardian); communities halted
+    /// one by one stay halted.
     function unpause() external onlyRole(GUARDIAN_ROLE) {
         _unpause();
+        for (uint32 id = communityCount; id > 0; --id) _communities[id].halted &= ~HALTED_BY_PAUSE;
+    }
+
+    /// @notice Halts or resumes order entry in one community (guardian).
+    /// @param communityId The community.
+    /// @param halted Whether its order entry is halted.
+    function setCommunityHalted(uint32 communityId, bool halted) external onlyRole(GUARDIAN_ROLE) {
+        Community storage c = _community(communityId);
+        c.halted = halted ? c.halted | HALTED_BY_GUARDIAN : c.halted & ~HALTED_BY_GUARDIAN;
+        emit CommunityHalted(communityId, halted);
     }
 
     /// @notice Quote a market's escrow holds: what buyers paid, plus slashed bonds, minus what
@@ -180,8 +196,13 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         return QUOTE_DECIMALS;
     }
 
-    function _requireNotPaused() internal view override(OrderBook, Pausable) {
-        Pausable._requireNotPaused();
+    function _requireNotHalted(uint32 communityId, uint8 halted) internal pure override {
+        if (halted & HALTED_BY_PAUSE != 0) revert EnforcedPause();
+        revert OrderEntryHalted(communityId);
+    }
+
+    function _beforeCreateCommunity() internal view override {
+        _requireNotPaused();
     }
 
     function _beforeDeposit() internal view override {

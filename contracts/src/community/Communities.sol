@@ -40,9 +40,10 @@ abstract contract Communities {
         uint24 minOrderWh;
         uint16 feeBps;
         uint16 bandBps;
-        uint32 maxFeedAge;
         uint32 bondPerWh;
+        uint8 halted; // HALTED_BY_GUARDIAN | HALTED_BY_PAUSE: order entry refused
         address priceFeed;
+        uint32 maxFeedAge;
         address admin;
         uint32 members;
     }
@@ -59,6 +60,9 @@ abstract contract Communities {
         address deviceKey;
         uint32 capacityW;
     }
+
+    uint8 internal constant HALTED_BY_GUARDIAN = 1;
+    uint8 internal constant HALTED_BY_PAUSE = 2;
 
     uint16 public constant MAX_FEE_BPS = 1_000;
     uint16 public constant MAX_BAND_BPS = 10_000;
@@ -121,6 +125,9 @@ abstract contract Communities {
     error InvalidReferencePrice(int256 answer);
     error PriceOutsideBand(uint256 price, uint256 referencePrice, uint16 bandBps);
 
+    /// @dev Hook: refuses new communities while the market is paused.
+    function _beforeCreateCommunity() internal view virtual;
+
     /// @dev Quote token decimals, for the reference-price conversion.
     function _quoteDecimals() internal view virtual returns (uint8);
 
@@ -155,9 +162,10 @@ abstract contract Communities {
             minOrderWh: uint24(p.minOrderWh),
             feeBps: p.feeBps,
             bandBps: p.bandBps,
-            maxFeedAge: p.maxFeedAge,
             bondPerWh: uint32(p.bondPerKwh / 1000),
+            halted: 0,
             priceFeed: p.priceFeed,
+            maxFeedAge: p.maxFeedAge,
             admin: msg.sender,
             members: 1
         });
@@ -361,7 +369,6 @@ abstract contract Communities {
     /// the reference price. A stale or non-positive reference refuses every order of the community
     /// (fail closed) until the feed recovers or the admin removes the band.
     function _checkPriceBand(Community storage c, uint256 pricePerKwh) internal view {
-        if (c.bandBps == 0) return;
         address feed = c.priceFeed;
         (, int256 answer, , uint256 updatedAt, ) = AggregatorV3Interface(feed).latestRoundData();
         if (answer <= 0) revert InvalidReferencePrice(answer);

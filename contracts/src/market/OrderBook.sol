@@ -119,7 +119,6 @@ abstract contract OrderBook is Communities, Balances {
     /// @param p The order.
     /// @return r The order id (if it rests), the filled amount and its value, and what rests.
     function placeOrder(OrderParams calldata p) external returns (OrderResult memory r) {
-        _requireNotPaused();
         return _place(p);
     }
 
@@ -224,10 +223,13 @@ abstract contract OrderBook is Communities, Balances {
 
     // ---------------------------------------------------------------- internals
 
-    function _requireNotPaused() internal view virtual;
+    /// @dev Reverts for a community whose order entry is halted (by the guardian, or by a pause,
+    /// which is mirrored into every community's first word so order entry reads no extra slot).
+    function _requireNotHalted(uint32 communityId, uint8 halted) internal view virtual;
 
     function _place(OrderParams calldata p) private returns (OrderResult memory r) {
         Community storage c = _community(p.communityId);
+        if (c.halted != 0) _requireNotHalted(p.communityId, c.halted);
         // Owning an active meter of the community implies membership (meters are registered and
         // transferred to members only, and membership is never revoked).
         _checkMeter(p.meterId, msg.sender, p.communityId, p.slotStart);
@@ -239,7 +241,7 @@ abstract contract OrderBook is Communities, Balances {
         if (p.amountWh < c.minOrderWh) revert AmountTooSmall(p.amountWh, c.minOrderWh);
         if (p.amountWh > MAX_ORDER_WH) revert AmountTooLarge(p.amountWh, MAX_ORDER_WH);
         uint256 unit = c.tickSize / 1000; // quote base units per Wh per tick: values are exact
-        _checkPriceBand(c, uint256(p.tick) * c.tickSize);
+        if (c.bandBps != 0) _checkPriceBand(c, uint256(p.tick) * c.tickSize);
 
         Book storage book = _books[marketId];
         uint256 remaining = p.amountWh;
