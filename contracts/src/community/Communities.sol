@@ -144,6 +144,7 @@ abstract contract Communities {
         string calldata name,
         CommunityParams calldata p
     ) external returns (uint32 communityId) {
+        _beforeCreateCommunity();
         if (p.slotLength == 0 || p.slotLength > 1 days) revert InvalidCommunityParams("slotLength");
         if (p.horizon <= p.gateLead || p.horizon > 30 days) revert InvalidCommunityParams("horizon");
         if (p.tickSize == 0 || p.tickSize % 1000 != 0) revert InvalidCommunityParams("tickSize");
