@@ -94,9 +94,15 @@ describe("durability across SIGKILL", () => {
     const pub = await connectPublisher(url);
     const acks: Promise<void>[] = [];
     let killed = false;
-    for (let i = 0; i < readings.length; i += 20) {
-      for (const r of readings.slice(i, i + 20)) acks.push(publishReading(pub, community, r));
-      await new Promise((r) => setTimeout(r, 40));
+    // Bursts keep many readings in flight (received, not yet verified and committed) when the
+    // process is killed right after one. Through Mosquitto they stay smaller: its default
+    // max_queued_messages (1000) would drop messages queued for the restarting oracle.
+    const burst = EXTERNAL_MQTT_URL ? 20 : 100;
+    for (let i = 0; i < readings.length; i += burst) {
+      for (const r of readings.slice(i, i + burst)) acks.push(publishReading(pub, community, r));
+      await new Promise((r) =>
+        setTimeout(r, killed || i + burst < readings.length / 3 ? (burst === 100 ? 60 : 40) : 5),
+      );
       if (!killed && i >= readings.length / 3) {
         killed = true;
         child.kill("SIGKILL");
