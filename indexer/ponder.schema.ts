@@ -103,11 +103,8 @@ export const markets = onchainTable(
 export const orders = onchainTable(
   "orders",
   (t) => ({
-    /**
-     * The uint256 orderId as a decimal string (marketId << 40 | isBid << 32 | tick << 16 | index).
-     * Text, not numeric: Ponder 0.16's PostgreSQL prefetch loses precision on keys above 2^53.
-     */
-    id: t.text().primaryKey(),
+    /** The uint256 orderId: marketId << 40 | isBid << 32 | tick << 16 | queue index. */
+    id: t.bigint().primaryKey(),
     marketId: t.bigint().notNull(),
     communityId: t.integer().notNull(),
     slotStart: t.bigint().notNull(),

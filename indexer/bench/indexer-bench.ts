@@ -314,12 +314,15 @@ async function main(): Promise<void> {
     const meterOf = await setup(stack, traders);
     await generate(stack, traders, meterOf);
     const head = Number(await stack.pub.getBlockNumber());
-    const logs = await stack.pub.getLogs({
-      address: [stack.market, stack.settlement, stack.governor, stack.keeper],
-      fromBlock: BigInt(stack.startBlock),
-      toBlock: BigInt(head),
-    });
-    const events = logs.length;
+    let events = 0;
+    for (let from = stack.startBlock; from <= head; from += 10) {
+      const logs = await stack.pub.getLogs({
+        address: [stack.market, stack.settlement, stack.governor, stack.keeper],
+        fromBlock: BigInt(from),
+        toBlock: BigInt(Math.min(from + 9, head)),
+      });
+      events += logs.length;
+    }
     log(`chain: ${head} blocks, ${events} events to index`);
     const book = path.join(dir, "book.json");
     stack.writeAddressBook(book);

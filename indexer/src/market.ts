@@ -171,8 +171,7 @@ async function advanceLevel(
   let start = level.frontStart;
   const price = BigInt(level.tick) * unit;
   while (idx < level.count) {
-    const orderId = orderIdOf(level.marketId, level.isBid, level.tick, idx);
-    const id = orderId.toString();
+    const id = orderIdOf(level.marketId, level.isBid, level.tick, idx);
     const o = await db.find(orders, { id });
     if (!o) throw new Error(`order ${id} missing from its level`);
     const size = o.frozen ? o.amountWh : o.amountWh - o.cancelledWh;
@@ -193,7 +192,7 @@ async function advanceLevel(
           await db.insert(makerFills).values({
             id: `${trade.id}:${idx}`,
             tradeId: trade.id,
-            orderId,
+            orderId: id,
             marketId: level.marketId,
             maker: o.owner,
             amountWh: delta,
@@ -347,7 +346,7 @@ ponder.on("EnergyMarket:OrderPlaced", async ({ event, context }) => {
     }));
 
   await db.insert(orders).values({
-    id: orderId.toString(),
+    id: orderId,
     marketId,
     communityId,
     slotStart,
@@ -471,7 +470,7 @@ ponder.on("EnergyMarket:OrderCancelled", async ({ event, context }) => {
   const { orderId, owner, cancelledWh } = event.args;
   const { marketId, isBid, tick, index } = decodeOrderId(orderId);
   const p = await params(db, decodeMarketId(marketId).communityId);
-  const o = await db.find(orders, { id: orderId.toString() });
+  const o = await db.find(orders, { id: orderId });
   const level = await db.find(bookLevels, { marketId, isBid, tick });
   if (!o || !level) throw new Error(`OrderCancelled for unknown order ${orderId}`);
   const ts = event.block.timestamp;
@@ -480,7 +479,7 @@ ponder.on("EnergyMarket:OrderCancelled", async ({ event, context }) => {
   // range lies below `taken`, every later one starts above it).
   if (index === level.frontIndex) {
     // Front: `taken` moves past the remainder; the order's fill is final ("frozen").
-    await db.update(orders, { id: orderId.toString() }).set({
+    await db.update(orders, { id: orderId }).set({
       frozen: true,
       cancelledWh,
       remainingWh: 0n,
@@ -495,7 +494,7 @@ ponder.on("EnergyMarket:OrderCancelled", async ({ event, context }) => {
     });
   } else {
     // Behind the front: a hole in the CancelTree; later ranges shift down by it.
-    await db.update(orders, { id: orderId.toString() }).set({
+    await db.update(orders, { id: orderId }).set({
       cancelledWh: o.cancelledWh + cancelledWh,
       remainingWh: 0n,
       status: "cancelled",
@@ -514,9 +513,9 @@ ponder.on("EnergyMarket:OrderClaimed", async ({ event, context }) => {
   const db = context.db;
   const { orderId, owner, filledWh, value, released } = event.args;
   const { marketId, isBid } = decodeOrderId(orderId);
-  const o = await db.find(orders, { id: orderId.toString() });
+  const o = await db.find(orders, { id: orderId });
   if (!o) throw new Error(`OrderClaimed for unknown order ${orderId}`);
-  await db.update(orders, { id: orderId.toString() }).set({
+  await db.update(orders, { id: orderId }).set({
     claimed: true,
     claimedFilledWh: filledWh,
     claimedValue: value,
