@@ -13,7 +13,7 @@
 import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
@@ -42,6 +42,7 @@ const WINDOW = Number(values.window);
 const BASE = 500_000_000; // signatures bind the meter id: every run uses this fleet
 const TOTAL = METERS * PER_METER;
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const LOAD_AT_START = loadavg()[0]!; // the machine may be shared: other load lowers the figures
 
 async function reachable(url: string): Promise<boolean> {
   const u = new URL(url);
@@ -195,6 +196,7 @@ const result = {
     window: WINDOW,
     verify_workers: Number(values.workers),
     cpus: availableParallelism(),
+    load_avg_1m_at_start: Number(LOAD_AT_START.toFixed(2)),
     node: process.version,
     measured: "first publish to last reading committed (QoS 1, signature verified, SQLite WAL)",
   },
