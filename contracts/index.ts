@@ -21,6 +21,7 @@ export {
   deployments,
 } from "./generated/abis.ts";
 export type { AddressBook, AddressBookEntry, Hex } from "./types.ts";
+export { PERMIT_TYPES, REPORT_TYPES, reportDomain, type MeterReport } from "./typed-data.ts";
 
 /** Chain ids PowerShare deploys to. */
 export const CHAIN_IDS = { polygon: 137, amoy: 80002, hardhat: 31337 } as const;

@@ -7,6 +7,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
 import { maxUint256, parseSignature, type Hash } from "viem";
+import { PERMIT_TYPES, REPORT_TYPES, reportDomain, type MeterReport } from "../typed-data.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outFile = resolve(here, "../../docs/benchmarks/gas.json");
@@ -81,15 +82,7 @@ record("deposit", await gasOf(market.write.deposit([10n ** 9n], { account: deplo
       chainId: await publicClient.getChainId(),
       verifyingContract: usdc.address,
     },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: PERMIT_TYPES,
     primaryType: "Permit",
     message: { owner: owner.account.address, spender: market.address, value: 10n ** 9n, nonce, deadline },
   });
@@ -208,20 +201,12 @@ const oracleKeys = wallets
   .sort((a, b) => (BigInt(a.account.address) < BigInt(b.account.address) ? -1 : 1));
 for (const o of oracleKeys) await settlement.write.setOracleSigner([o.account.address, true]);
 const chainId = await publicClient.getChainId();
-type Report = { meterId: number; slotStart: number; importedWh: bigint; exportedWh: bigint };
+type Report = MeterReport;
 const sign = (signer: (typeof wallets)[number], reports: Report[]) =>
   signer.signTypedData({
     account: signer.account,
-    domain: { name: "PowerShare", version: "1", chainId, verifyingContract: settlement.address },
-    types: {
-      ReportBatch: [{ name: "reports", type: "MeterReport[]" }],
-      MeterReport: [
-        { name: "meterId", type: "uint32" },
-        { name: "slotStart", type: "uint40" },
-        { name: "importedWh", type: "uint64" },
-        { name: "exportedWh", type: "uint64" },
-      ],
-    },
+    domain: reportDomain(chainId, settlement.address),
+    types: REPORT_TYPES,
     primaryType: "ReportBatch",
     message: { reports },
   });

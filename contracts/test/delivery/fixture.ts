@@ -3,6 +3,7 @@
 import { network } from "hardhat";
 import type { Address, Hex } from "viem";
 import { zeroAddress } from "viem";
+import { REPORT_TYPES, reportDomain, type MeterReport } from "../../typed-data.ts";
 
 export const connection = await network.connect();
 export const { viem, networkHelpers } = connection;
@@ -16,7 +17,7 @@ export const BOND_PER_KWH = 50_000n; // 50 base units per Wh
 export const FEE_BPS = 100;
 export const DEPOSIT = 1_000_000_000n;
 
-export type Report = { meterId: number; slotStart: number; importedWh: bigint; exportedWh: bigint };
+export type Report = MeterReport;
 
 export async function deployDelivery() {
   const [admin, alice, bob, carol, dave, o1, o2, o3, eve] = await viem.getWalletClients();
@@ -80,21 +81,8 @@ export async function deployDelivery() {
   ) =>
     signer.signTypedData({
       account: signer.account,
-      domain: {
-        name: "PowerShare",
-        version: "1",
-        chainId: overrides.chainId ?? chainId,
-        verifyingContract: overrides.verifyingContract ?? settlement.address,
-      },
-      types: {
-        ReportBatch: [{ name: "reports", type: "MeterReport[]" }],
-        MeterReport: [
-          { name: "meterId", type: "uint32" },
-          { name: "slotStart", type: "uint40" },
-          { name: "importedWh", type: "uint64" },
-          { name: "exportedWh", type: "uint64" },
-        ],
-      },
+      domain: reportDomain(overrides.chainId ?? chainId, overrides.verifyingContract ?? settlement.address),
+      types: REPORT_TYPES,
       primaryType: "ReportBatch",
       message: { reports },
     });
