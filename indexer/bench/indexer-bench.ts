@@ -259,10 +259,14 @@ async function realtimeLag(
       const receipt = await stack.pub.waitForTransactionReceipt({ hash, pollingInterval: 20 });
       const minedAt = Date.now();
       const mId = (1n << 40n) | BigInt(slotStart);
+      // Whichever of the two lands first rests and the other takes it: wait for this block's trade.
+      const deadline = Date.now() + 30_000;
       for (;;) {
         const r = await fetch(`${ponder.url}/markets/${mId}/trades?limit=1`);
-        const body = (await r.json()) as { trades: { txHash: string }[] };
-        if (body.trades[0]?.txHash === hash) break;
+        const body = (await r.json()) as { trades: { blockNumber: string }[] };
+        if (BigInt(body.trades[0]?.blockNumber ?? 0) >= receipt.blockNumber) break;
+        if (Date.now() > deadline)
+          throw new Error(`trade of block ${receipt.blockNumber} not indexed in 30 s`);
         await new Promise((res) => setTimeout(res, 10));
       }
       const head = await stack.pub.getBlockNumber();
