@@ -8,10 +8,12 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 contract FeeOnTransferToken is ERC20 {
     constructor() ERC20("Fee Token", "FEE") {}
 
+    /// @notice 6 decimals, like USDC.
     function decimals() public pure override returns (uint8) {
         return 6;
     }
 
+    /// @notice Mints freely; tests only.
     function mint(address to, uint256 amount) external {
         _mint(to, amount);
     }
