@@ -1,7 +1,8 @@
 /**
  * `npm run bench:oracle`: readings per second from MQTT publish to committed in the oracle's store,
  * through the embedded broker and through Mosquitto (MQTT_URL, else 127.0.0.1:1883, if reachable).
- * Prints the results and writes docs/benchmarks/oracle.json.
+ * Then `slot_end_to_chain_s` on a local chain (bench/chain-latency.ts). Prints the results and writes
+ * docs/benchmarks/oracle.json.
  *
  * Flags: --meters 200 --readings 50 (per meter) --connections 8 --window 800 --workers 1
  *
@@ -23,6 +24,7 @@ import { startOracle } from "../src/oracle.ts";
 import { readingTopic } from "../src/protocol/topics.ts";
 import { signReading } from "../src/sim/device.ts";
 import { deviceAccount } from "../src/sim/keys.ts";
+import { measureSlotEndToChain } from "./chain-latency.ts";
 import { SEED, freePort, tempDir, testFleet, writeFleet } from "../test/helpers.ts";
 
 const { values } = parseArgs({
@@ -181,14 +183,20 @@ if (await reachable(mosquittoUrl)) {
 } else log(`no broker reachable at ${mosquittoUrl}: skipping the Mosquitto run`);
 signDir.remove();
 
+log("slot end to chain (local hardhat node, the oracle's default grace)...");
+const chain = await measureSlotEndToChain(100, log);
+log(JSON.stringify(chain));
+
 const result = {
   readings_per_s_embedded: embedded.readings_per_s,
   readings_per_s_mosquitto: mosquitto?.readings_per_s ?? null,
   lost: embedded.lost + (mosquitto?.lost ?? 0),
   duplicated: embedded.duplicated + (mosquitto?.duplicated ?? 0),
-  slot_end_to_chain_s: null,
-  slot_end_to_chain_note: "null until the market contract is deployed in the benchmark (chain not wired yet)",
-  runs: { embedded, mosquitto },
+  slot_end_to_chain_s: chain.slot_end_to_chain_s,
+  slot_end_to_chain_note:
+    "slot end to every report of the slot mined (reportOf polled), local hardhat node (automine), " +
+    `${chain.meters} meters, ${chain.slot_seconds} s slot, default GRACE_SECONDS ${chain.grace_seconds} and TICK_MS ${chain.tick_ms}, embedded broker`,
+  runs: { embedded, mosquitto, chain },
   setup: {
     meters: METERS,
     readings: TOTAL,
@@ -205,3 +213,4 @@ const result = {
 mkdirSync(dirname(values.out), { recursive: true });
 writeFileSync(values.out, JSON.stringify(result, null, 2) + "\n");
 console.log(JSON.stringify(result, null, 2));
+process.exit(0); // the chain run's HTTP clients may keep sockets open
