@@ -5,6 +5,13 @@
 export const marketAbi = [
   {
     type: "function",
+    name: "meterSlotLengths",
+    stateMutability: "view",
+    inputs: [{ name: "meterIds", type: "uint32[]" }],
+    outputs: [{ name: "slotLengths", type: "uint256[]" }],
+  },
+  {
+    type: "function",
     name: "meter",
     stateMutability: "view",
     inputs: [{ name: "meterId", type: "uint32" }],

@@ -2,7 +2,8 @@
  * MeterDirectory read from the market contract: loads every meter registered since `fromBlock`,
  * then follows MeterRegistered / MeterDeactivated / MeterTransferred and re-reads `meter(id)` for
  * each, so the cache is the contract's state. A lookup of an unknown meter triggers a background
- * read (at most once per minute per id): its readings are rejected until the meter is known.
+ * read (at most once per minute per id): its readings are rejected until the meter is known. Each
+ * community's slot length is read from the contract with its first meter.
  */
 import { getAddress, type Address, type PublicClient, type WatchContractEventReturnType } from "viem";
 import type { Logger } from "../log/logger.ts";
@@ -15,7 +16,7 @@ export interface ChainMeterDirectoryOptions {
   market: Address;
   logger: Logger;
   fromBlock?: bigint;
-  /** Slot length of every community (until the contract exposes it per community). */
+  /** Slot length used for a community whose meters have not been read yet. */
   slotLength: number;
   pollingIntervalMs?: number;
 }
@@ -26,6 +27,7 @@ export class ChainMeterDirectory implements MeterDirectory {
   readonly #o: ChainMeterDirectoryOptions;
   readonly #meters = new Map<number, MeterInfo>();
   readonly #lastMiss = new Map<number, number>();
+  readonly #slotLengths = new Map<number, number>();
   #unwatch: WatchContractEventReturnType[] = [];
 
   private constructor(o: ChainMeterDirectoryOptions) {
@@ -70,6 +72,16 @@ export class ChainMeterDirectory implements MeterDirectory {
           args: [meterId],
         });
       if (owner === ZERO) return undefined;
+      if (!this.#slotLengths.has(communityId)) {
+        const [slotLength] = await this.#o.publicClient.readContract({
+          address: this.#o.market,
+          abi: marketAbi,
+          functionName: "meterSlotLengths",
+          args: [[meterId]],
+        });
+        if (slotLength !== undefined && slotLength > 0n)
+          this.#slotLengths.set(communityId, Number(slotLength));
+      }
       const info: MeterInfo = {
         meterId,
         communityId,
@@ -103,8 +115,9 @@ export class ChainMeterDirectory implements MeterDirectory {
     return [...this.#meters.values()];
   }
 
-  slotLength(): number {
-    return this.#o.slotLength;
+  /** The community's slot length as the contract has it (a community's slot length never changes). */
+  slotLength(communityId: number): number {
+    return this.#slotLengths.get(communityId) ?? this.#o.slotLength;
   }
 
   async close(): Promise<void> {
