@@ -56,6 +56,7 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
     event TreasuryPaid(uint32 indexed communityId, address indexed to, uint256 amount);
 
     event TreasuryGovernorSet(address indexed governor);
+    event BondFactorSet(address indexed seller, uint16 factorBps);
     event CommunityHalted(uint32 indexed communityId, bool halted);
 
     error UnsupportedQuoteToken(uint8 decimals);
@@ -133,8 +134,7 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         uint256 fee,
         uint256 bondSlashed
     ) external onlyRole(SETTLER_ROLE) {
-        uint256 bond =
-            uint256(_sales[marketId][meterId].soldWh) * _communities[uint32(marketId >> 40)].bondPerWh;
+        uint256 bond = saleBond(marketId, meterId);
         address seller = _sales[marketId][meterId].seller;
         EscrowFlows storage f = _escrowFlows[marketId];
         f.slashedIn += uint128(bondSlashed);
@@ -144,6 +144,14 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         b.free += uint128(bond - bondSlashed + payout);
         treasuryBalance[uint32(marketId >> 40)] += fee;
         emit SellerSettled(marketId, meterId, seller, payout, fee, bond - bondSlashed, bondSlashed);
+    }
+
+    /// @notice Sets a seller's bond factor from its delivery record (settler).
+    /// @param seller The seller.
+    /// @param factorBps Its bond as a fraction of the community's, in basis points.
+    function setBondFactor(address seller, uint16 factorBps) external onlyRole(SETTLER_ROLE) {
+        bondFactorBps[seller] = factorBps;
+        emit BondFactorSet(seller, factorBps);
     }
 
     /// @notice Refunds a buyer from a market's escrow (settler).

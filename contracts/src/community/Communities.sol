@@ -42,6 +42,7 @@ abstract contract Communities {
         uint16 bandBps;
         uint32 bondPerWh;
         uint8 halted; // HALTED_BY_GUARDIAN | HALTED_BY_PAUSE: order entry refused
+        bool reputationBonds; // size each seller's bond by its delivery record
         address priceFeed;
         uint32 maxFeedAge;
         address admin;
@@ -96,6 +97,7 @@ abstract contract Communities {
         uint32 maxFeedAge
     );
     event CommunityAdminChanged(uint32 indexed communityId, address indexed admin);
+    event ReputationBondsSet(uint32 indexed communityId, bool enabled);
     event MemberJoined(uint32 indexed communityId, address indexed account);
     event AdmissionRequiredSet(uint32 indexed communityId, bool required);
     event MeterRegistered(
@@ -165,6 +167,7 @@ abstract contract Communities {
             bandBps: p.bandBps,
             bondPerWh: uint32(p.bondPerKwh / 1000),
             halted: 0,
+            reputationBonds: false,
             priceFeed: p.priceFeed,
             maxFeedAge: p.maxFeedAge,
             admin: msg.sender,
@@ -233,6 +236,17 @@ abstract contract Communities {
         Community storage c = _communities[communityId];
         (c.priceFeed, c.bandBps, c.maxFeedAge) = (priceFeed, bandBps, maxFeedAge);
         emit CommunityPriceBandChanged(communityId, priceFeed, bandBps, maxFeedAge);
+    }
+
+    /// @notice Sizes sellers' bonds by their delivery record, or not (community admin). With it on,
+    /// an ask locks the community's bond scaled by the seller's bond factor (a newcomer pays the
+    /// full bond, a reliable seller down to a quarter of it, an unreliable one up to twice it; see
+    /// DeliverySettlement.bondFactorOf). Each order keeps the rate it locked.
+    /// @param communityId The community.
+    /// @param enabled Whether bonds follow reputation.
+    function setReputationBonds(uint32 communityId, bool enabled) external onlyCommunityAdmin(communityId) {
+        _communities[communityId].reputationBonds = enabled;
+        emit ReputationBondsSet(communityId, enabled);
     }
 
     /// @notice Hands the community's admin role to another account (community admin).

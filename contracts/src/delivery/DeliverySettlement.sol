@@ -285,7 +285,7 @@ contract DeliverySettlement is AccessControl, EIP712 {
 
         uint256 rep = _report(meterId, uint40(marketId));
         uint256 delivered = rep == 0 ? 0 : Math.min(rep & MAX_EXPORTED_WH, s.soldWh);
-        uint256 bond = uint256(s.soldWh) * c.bondPerWh;
+        uint256 bond = market.saleBond(marketId, meterId);
         uint256 gross;
         uint256 fee;
         uint256 slashed;
@@ -318,6 +318,7 @@ contract DeliverySettlement is AccessControl, EIP712 {
             slashed
         );
         if (settledSoldWh == t.tradedWh) emit RefundPoolFinal(marketId, st.refundPool, t.tradedValue);
+        if (rep != 0) market.setBondFactor(s.seller, bondFactorOf(s.seller));
         market.settleSeller(marketId, meterId, gross - fee, fee, slashed);
     }
 
@@ -356,10 +357,22 @@ contract DeliverySettlement is AccessControl, EIP712 {
 
     // ---------------------------------------------------------------- reputation
 
+    /// @notice The bond factor of a seller, in basis points of a community's bond, for communities
+    /// that size bonds by reputation: 10,000 at the prior's score (80%), falling by 5 bps per bps
+    /// of score above it down to a quarter (2,500) and rising below it up to twice the bond (20,000).
+    function bondFactorOf(address seller) public view returns (uint16) {
+        (, , uint256 score) = reputationOf(seller);
+        uint256 factor =
+            score >= 8_000
+                ? 10_000 - Math.min((score - 8_000) * 5, 7_500)
+                : Math.min(10_000 + (8_000 - score) * 5, 20_000);
+        return uint16(factor);
+    }
+
     /// @notice A seller's delivery record and its score in basis points, with the prior included.
     function reputationOf(
         address seller
-    ) external view returns (uint256 committedWh, uint256 deliveredWh, uint256 scoreBps) {
+    ) public view returns (uint256 committedWh, uint256 deliveredWh, uint256 scoreBps) {
         Reputation memory r = _reputation[seller];
         scoreBps =
             ((uint256(r.deliveredWh) + PRIOR_DELIVERED_WH) * 10_000) /

@@ -48,9 +48,10 @@ abstract contract OrderBook is Communities, Balances {
         uint64 restingWh;
     }
 
-    // Order record: owner (160) | meterId (32) | amount (24) | queue start (40). After a cancel at
-    // the front of its level the order's fill is final and the start field holds
-    // FROZEN | filled instead.
+    // Order record: owner (160) | meterId (32) | amount (24) | queue start (34) | FROZEN (1) |
+    // bond index (5). After a cancel at the front of its level the order's fill is final: FROZEN is
+    // set and the start bits hold the fill. An ask's bond rate per Wh is
+    // ⌈bondPerWh × bondIndex / 16⌉ (16: the community's bond).
     mapping(uint256 orderId => uint256) internal _orders;
     mapping(uint256 marketId => Book) internal _books;
     mapping(uint256 marketId => MarketTotals) internal _totals;
@@ -108,7 +109,16 @@ abstract contract OrderBook is Communities, Balances {
     error SaleSellerMismatch(uint256 marketId, uint32 meterId);
     error MarketCapacityExceeded(uint256 marketId);
 
-    uint256 private constant FROZEN = 1 << 39;
+    uint256 private constant START_MASK = (1 << 34) - 1;
+    uint256 private constant FROZEN = 1 << 34;
+    uint256 internal constant BASE_BOND_INDEX = 16;
+
+    /// @notice Each seller's bond factor in basis points, set by settlement from its delivery
+    /// record; zero for a seller without one (the full bond). Used where reputation bonds are on.
+    mapping(address seller => uint16) public bondFactorBps;
+    // Σ (bond locked − soldWh × bondPerWh) of a sale's reputation-sized fills, so a sale's bond is
+    // derived without a word per fill.
+    mapping(uint256 marketId => mapping(uint32 meterId => int256)) internal _saleBondDelta;
 
     /// @notice Most energy one market may trade (2^48 − 1 Wh, 281 TWh).
     uint256 public constant MAX_MARKET_WH = (1 << 48) - 1;
@@ -259,7 +269,12 @@ abstract contract OrderBook is Communities, Balances {
         bool rests = remaining != 0 && (p.orderType == OrderType.Limit || p.orderType == OrderType.PostOnly);
 
         Balance storage bal = _balances[msg.sender];
+        uint256 bondIndex = BASE_BOND_INDEX;
         uint256 bondPerWh = c.bondPerWh;
+        if (c.reputationBonds && !p.isBid) {
+            bondIndex = _bondIndexOf(msg.sender);
+            bondPerWh = _bondRate(bondPerWh, bondIndex);
+        }
         if (p.isBid) {
             // The buyer pays the makers' prices now; the resting remainder locks its limit value.
             uint256 lock = rests ? remaining * p.tick * unit : 0;
@@ -282,6 +297,10 @@ abstract contract OrderBook is Communities, Balances {
             if (filled != 0) {
                 _addTraded(marketId, filled, value, true);
                 _attributeSale(marketId, p.meterId, msg.sender, filled, value);
+                if (bondIndex != BASE_BOND_INDEX) {
+                    _saleBondDelta[marketId][p.meterId] +=
+                        int256(filled * bondPerWh) - int256(filled * c.bondPerWh);
+                }
                 pendingBidValue[marketId] += value;
             }
         }
@@ -289,7 +308,7 @@ abstract contract OrderBook is Communities, Balances {
         r.filledWh = uint64(filled);
         r.value = uint128(value);
         if (rests) {
-            r.orderId = _enqueue(marketId, book, p, remaining);
+            r.orderId = _enqueue(marketId, book, p, remaining, bondIndex);
             r.restingWh = uint64(remaining);
         }
     }
@@ -342,7 +361,8 @@ abstract contract OrderBook is Communities, Balances {
         uint256 marketId,
         Book storage book,
         OrderParams calldata p,
-        uint256 amount
+        uint256 amount,
+        uint256 bondIndex
     ) private returns (uint256 orderId) {
         BookSide storage side = p.isBid ? book.bids : book.asks;
         Level storage lvl = side.levels[p.tick];
@@ -355,7 +375,7 @@ abstract contract OrderBook is Communities, Balances {
             uint256(uint160(msg.sender)) |
             (uint256(p.meterId) << 160) |
             (amount << 192) |
-            (uint256(l.queued) << 216);
+            ((uint256(l.queued) | (bondIndex << 35)) << 216);
         emit OrderPlaced(orderId, msg.sender, marketId, p.meterId, uint64(amount), l.queued);
     }
 
@@ -370,9 +390,10 @@ abstract contract OrderBook is Communities, Balances {
     ) private view returns (uint256 cancelled, uint256 start, uint256 filled) {
         start = rec >> 216;
         if (start & FROZEN != 0) {
-            filled = start & (FROZEN - 1);
+            filled = start & START_MASK;
             return (((rec >> 192) & 0xffffff) - filled, 0, filled);
         }
+        start &= START_MASK;
         Level storage lvl = side.levels[tick];
         if (lvl.cancelled != 0) {
             CancelTree.Tree storage tree = side.cancels[tick];
@@ -405,13 +426,17 @@ abstract contract OrderBook is Communities, Balances {
         Level memory l = lvl;
         if (start <= l.taken) {
             lvl.taken = l.taken + uint64(remaining);
-            _orders[orderId] = (rec & ((1 << 216) - 1)) | ((FROZEN | filled) << 216);
+            _orders[orderId] =
+                (rec & ((1 << 216) - 1)) | ((((rec >> 216) & ~START_MASK) | FROZEN | filled) << 216);
         } else {
             side.cancels[tick].add(index, remaining);
             lvl.cancelled = l.cancelled + uint64(remaining);
         }
         if (l.queued == l.taken + l.cancelled + remaining) side.ticks.clear(tick);
-        _unlock(owner, remaining * (isBid ? uint256(tick) * (c.tickSize / 1000) : c.bondPerWh));
+        _unlock(
+            owner,
+            remaining * (isBid ? uint256(tick) * (c.tickSize / 1000) : _bondRate(c.bondPerWh, rec >> 251))
+        );
         emit OrderCancelled(orderId, owner, uint64(remaining));
     }
 
@@ -432,7 +457,7 @@ abstract contract OrderBook is Communities, Balances {
         uint256 released =
             isBid
                 ? _claimBid(marketId, address(uint160(rec)), filled, filled * price, unfilled * price)
-                : _claimAsk(marketId, rec, filled, filled * price, unfilled * (c.bondPerWh));
+                : _claimAsk(marketId, rec, filled, filled * price, unfilled, c.bondPerWh);
         emit OrderClaimed(
             orderId,
             address(uint160(rec)),
@@ -447,6 +472,30 @@ abstract contract OrderBook is Communities, Balances {
         (uint32 communityId, uint40 slotStart) = OrderId.marketOf(marketId);
         c = _communities[communityId];
         if (block.timestamp + c.gateLead < slotStart) revert MarketStillOpen(marketId);
+    }
+
+    /// @dev The bond index of a seller in a community with reputation bonds: its factor in steps
+    /// of 1/16 of the community's bond, rounded up (16 for a seller without a record).
+    function _bondIndexOf(address seller) private view returns (uint256) {
+        uint256 bps = bondFactorBps[seller];
+        if (bps == 0) return BASE_BOND_INDEX;
+        uint256 index = (bps + 624) / 625;
+        return index > 31 ? 31 : index;
+    }
+
+    /// @dev Bond per Wh at a bond index, rounded up (in the protocol's favour).
+    function _bondRate(uint256 bondPerWh, uint256 bondIndex) internal pure returns (uint256) {
+        return bondIndex == BASE_BOND_INDEX ? bondPerWh : (bondPerWh * bondIndex + 15) / 16;
+    }
+
+    /// @notice The bond a seller meter's sale in a market holds until settlement.
+    function saleBond(uint256 marketId, uint32 meterId) public view returns (uint256) {
+        return
+            uint256(
+                int256(
+                    uint256(_sales[marketId][meterId].soldWh) * _communities[uint32(marketId >> 40)].bondPerWh
+                ) + _saleBondDelta[marketId][meterId]
+            );
     }
 
     /// @dev Adds a fill to a seller meter's sale in a market.
@@ -492,13 +541,20 @@ abstract contract OrderBook is Communities, Balances {
         uint256 rec,
         uint256 filled,
         uint256 value,
-        uint256 released
-    ) private returns (uint256) {
+        uint256 unfilled,
+        uint256 baseBondPerWh
+    ) private returns (uint256 released) {
+        uint256 bondPerWh = _bondRate(baseBondPerWh, rec >> 251);
+        released = unfilled * bondPerWh;
         _unlock(address(uint160(rec)), released);
         if (filled != 0) {
-            _attributeSale(marketId, uint32(rec >> 160), address(uint160(rec)), filled, value);
+            uint32 meterId = uint32(rec >> 160);
+            _attributeSale(marketId, meterId, address(uint160(rec)), filled, value);
+            if (bondPerWh != baseBondPerWh) {
+                _saleBondDelta[marketId][meterId] +=
+                    int256(filled * bondPerWh) - int256(filled * baseBondPerWh);
+            }
             _totals[marketId].resolvedAskWh += uint64(filled);
         }
-        return released;
     }
 }
