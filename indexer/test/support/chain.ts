@@ -2,8 +2,7 @@
  * A private Hardhat node with the PowerShare protocol deployed from the compiled artifacts (the
  * LocalStack contracts without the reference feed), for the reconciliation test and the benchmark.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -20,6 +19,7 @@ import {
   type WalletClient,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { compiledArtifact } from "@powershare/contracts/testing";
 import type {
   deliverySettlementAbi as DeliverySettlementAbi,
   energyMarketAbi as EnergyMarketAbi,
@@ -35,65 +35,8 @@ const MNEMONIC = "test test test test test test test test test test test junk";
 
 export const accountAt = (i: number) => mnemonicToAccount(MNEMONIC, { addressIndex: i });
 
-export interface HardhatNode {
-  url: string;
-  port: number;
-  proc: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function rpcUp(url: string): Promise<boolean> {
-  try {
-    const r = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-    });
-    return r.ok;
-  } catch {
-    return false;
-  }
-}
-
-/** Starts `hardhat node` of the contracts package on `port` (automine). */
-export async function startHardhatNode(port: number): Promise<HardhatNode> {
-  const url = `http://127.0.0.1:${port}`;
-  if (await rpcUp(url)) throw new Error(`something already listens on ${url}`);
-  const hardhat = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
-  const proc = spawn(process.execPath, [hardhat, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: CONTRACTS_DIR,
-    env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", FORCE_COLOR: "0" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!(await rpcUp(url))) {
-    if (proc.exitCode !== null) throw new Error(`hardhat node exited: ${stderr}`);
-    if (Date.now() > deadline) throw new Error(`hardhat node did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    port,
-    proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once("exit", () => resolve());
-        proc.kill("SIGTERM");
-        setTimeout(() => proc.kill("SIGKILL"), 5_000).unref();
-      }),
-  };
-}
-
-function artifact(rel: string): { abi: Abi; bytecode: Hex } {
-  const a = JSON.parse(readFileSync(path.join(CONTRACTS_DIR, "artifacts", "src", rel), "utf8")) as {
-    abi: Abi;
-    bytecode: Hex;
-  };
-  return a;
-}
+export { startHardhatNode, type HardhatNode } from "@powershare/contracts/testing";
+const artifact = compiledArtifact;
 
 // The harness deploys the compiled artifacts and talks to them with the artifacts' own ABIs (typed
 // as the package's), so it stays consistent with the bytecode while contracts/generated lags.

@@ -4,8 +4,6 @@
  * wiring: settlement holds SETTLER_ROLE, Hardhat account 9 is the oracle signer, k = 1), plus the
  * few market actions the end-to-end tests need.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import path from "node:path";
 import {
@@ -22,6 +20,7 @@ import {
   type WalletClient,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { compiledArtifact } from "@powershare/contracts/testing";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
 export const CONTRACTS_DIR = path.join(ROOT, "contracts");
@@ -33,64 +32,8 @@ export const ORACLE_ACCOUNT_INDEX = 9;
 export const oraclePrivateKey = (i = ORACLE_ACCOUNT_INDEX): Hex =>
   `0x${Buffer.from(accountAt(i).getHdKey().privateKey!).toString("hex")}`;
 
-export interface HardhatNode {
-  url: string;
-  port: number;
-  proc: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function rpcUp(url: string): Promise<boolean> {
-  try {
-    const r = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-    });
-    return r.ok;
-  } catch {
-    return false;
-  }
-}
-
-/** Starts `hardhat node` of the contracts package on `port` (automine). */
-export async function startHardhatNode(port: number): Promise<HardhatNode> {
-  const url = `http://127.0.0.1:${port}`;
-  if (await rpcUp(url)) throw new Error(`something already listens on ${url}`);
-  const hardhat = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
-  const proc = spawn(process.execPath, [hardhat, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: CONTRACTS_DIR,
-    env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", FORCE_COLOR: "0" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!(await rpcUp(url))) {
-    if (proc.exitCode !== null) throw new Error(`hardhat node exited: ${stderr}`);
-    if (Date.now() > deadline) throw new Error(`hardhat node did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    port,
-    proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once("exit", () => resolve());
-        proc.kill("SIGTERM");
-        setTimeout(() => proc.kill("SIGKILL"), 5_000).unref();
-      }),
-  };
-}
-
-function artifact(rel: string): { abi: Abi; bytecode: Hex } {
-  return JSON.parse(readFileSync(path.join(CONTRACTS_DIR, "artifacts", "src", rel), "utf8")) as {
-    abi: Abi;
-    bytecode: Hex;
-  };
-}
+export { startHardhatNode, type HardhatNode } from "@powershare/contracts/testing";
+const artifact = compiledArtifact;
 
 export const marketAbi = artifact("EnergyMarket.sol/EnergyMarket.json").abi;
 export const settlementAbi = artifact("delivery/DeliverySettlement.sol/DeliverySettlement.json").abi;
