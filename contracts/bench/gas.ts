@@ -36,23 +36,21 @@ const record = (key: string, gas: bigint | number) => {
   results[key] = Number(gas);
 };
 
-// One community with a bond, no price band (the band's feed read is measured separately).
 const slotLength = 900;
-await market.write.createCommunity([
-  "bench",
-  {
-    slotLength,
-    gateLead: 300,
-    horizon: 172800,
-    tickSize: 1000n,
-    minOrderWh: 1n,
-    bondPerKwh: 10000n,
-    feeBps: 100,
-    priceFeed: "0x0000000000000000000000000000000000000000",
-    bandBps: 0,
-    maxFeedAge: 0,
-  },
-]);
+// One community with a bond, no price band (the band's feed read is measured separately).
+const communityParams = {
+  slotLength,
+  gateLead: 300,
+  horizon: 172800,
+  tickSize: 1000n,
+  minOrderWh: 1n,
+  bondPerKwh: 10000n,
+  feeBps: 100,
+  priceFeed: "0x0000000000000000000000000000000000000000",
+  bandBps: 0,
+  maxFeedAge: 0,
+} as const;
+await market.write.createCommunity(["bench", communityParams]);
 const communityId = 1;
 
 const meters = new Map<string, number>();
@@ -218,26 +216,7 @@ const submit = async (reports: Report[], k: number) => {
 };
 
 // create_community
-record(
-  "create_community",
-  await gasOf(
-    market.write.createCommunity([
-      "bench-2",
-      {
-        slotLength,
-        gateLead: 300,
-        horizon: 172800,
-        tickSize: 1000n,
-        minOrderWh: 1n,
-        bondPerKwh: 10000n,
-        feeBps: 100,
-        priceFeed: "0x0000000000000000000000000000000000000000",
-        bandBps: 0,
-        maxFeedAge: 0,
-      },
-    ]),
-  ),
-);
+record("create_community", await gasOf(market.write.createCommunity(["bench-2", communityParams])));
 
 // 100 more meters so a batch covers 100 distinct meters, as the oracle posts them.
 const firstMeter = Number(await market.read.meterCount()) + 1;

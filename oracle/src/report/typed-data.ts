@@ -7,23 +7,10 @@ import {
   type LocalAccount,
   type TypedDataDomain,
 } from "viem";
+import { REPORT_TYPES, reportDomain as contractsReportDomain, type MeterReport } from "@powershare/contracts";
 
-export interface MeterReport {
-  meterId: number;
-  slotStart: number;
-  importedWh: bigint;
-  exportedWh: bigint;
-}
-
-export const REPORT_TYPES = {
-  ReportBatch: [{ name: "reports", type: "MeterReport[]" }],
-  MeterReport: [
-    { name: "meterId", type: "uint32" },
-    { name: "slotStart", type: "uint40" },
-    { name: "importedWh", type: "uint64" },
-    { name: "exportedWh", type: "uint64" },
-  ],
-} as const;
+// The protocol's report types live with the contracts that verify them.
+export { REPORT_TYPES, type MeterReport } from "@powershare/contracts";
 
 export interface ReportDomain {
   chainId: number;
@@ -31,7 +18,7 @@ export interface ReportDomain {
 }
 
 export function reportDomain(d: ReportDomain): TypedDataDomain {
-  return { name: "PowerShare", version: "1", chainId: d.chainId, verifyingContract: d.verifyingContract };
+  return contractsReportDomain(d.chainId, d.verifyingContract);
 }
 
 const typedData = (domain: ReportDomain, reports: readonly MeterReport[]) =>
