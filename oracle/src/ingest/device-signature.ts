@@ -1,14 +1,15 @@
 /**
  * Device signature check: EIP-191 personal_sign over the reading digest, by the meter's device key.
  *
- * Recovering a public key costs ~0.3 ms; verifying against a known key ~0.2 ms (libsecp256k1 in
- * WebAssembly, via tiny-secp256k1; noble's pure JS is ~1.5 ms on the same machine). So the first
- * signature of a device is checked by recovery (which also yields its public key, checked against
- * the registered address) and later ones by plain verification against the cached key.
+ * libsecp256k1 does the curve work (native, else WebAssembly: secp256k1-backend.ts). Recovering a
+ * public key costs a little more than verifying against a known one, and yields an address only
+ * after a keccak, so the first signature of a device is checked by recovery (which also yields its
+ * public key, checked against the registered address) and later ones by plain verification against
+ * the cached key.
  */
-import * as ecc from "tiny-secp256k1";
 import { bytesToHex, getAddress, keccak256, type Address, type Hex } from "viem";
 import type { UnsignedReading } from "../protocol/reading.ts";
+import { loadSecp256k1, type Secp256k1Backend } from "./secp256k1-backend.ts";
 
 export interface SignatureTask extends UnsignedReading {
   sig: Hex;
@@ -36,6 +37,15 @@ export function readingMessageHash(r: UnsignedReading): Uint8Array {
 
 export class DeviceSignatureChecker {
   readonly #publicKeys = new Map<Address, Uint8Array>();
+  readonly #ecc: Secp256k1Backend;
+
+  constructor(backend: Secp256k1Backend = loadSecp256k1()) {
+    this.#ecc = backend;
+  }
+
+  get backend(): Secp256k1Backend["name"] {
+    return this.#ecc.name;
+  }
 
   check(task: SignatureTask): boolean {
     const hash = readingMessageHash(task);
@@ -44,11 +54,11 @@ export class DeviceSignatureChecker {
     const compact = sig.subarray(0, 64);
     const known = this.#publicKeys.get(task.deviceKey);
     try {
-      if (known) return ecc.verify(hash, known, compact);
+      if (known) return this.#ecc.verify(hash, known, compact);
       const v = sig[64]!;
       const recoveryId = v >= 27 ? v - 27 : v;
       if (recoveryId !== 0 && recoveryId !== 1) return false;
-      const pub = ecc.recover(hash, compact, recoveryId, false);
+      const pub = this.#ecc.recover(hash, compact, recoveryId);
       if (!pub) return false;
       const address = getAddress(`0x${keccak256(bytesToHex(pub.subarray(1))).slice(-40)}`);
       if (address !== getAddress(task.deviceKey)) return false;
