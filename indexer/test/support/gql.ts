@@ -2,11 +2,8 @@
  * Reads whole tables through the indexer's GraphQL API (pages of 1000), typed like the Drizzle
  * tables: bigint columns come back as bigints.
  *
- * The reconciliation reads through GraphQL rather than @ponder/client's SQL over HTTP because,
- * with PGlite, Ponder 0.16.10's SQL endpoint runs unqualified table names on its raw session,
- * where the empty session-temporary tables of the last flush shadow the tables that were updated
- * during the backfill (orders, book_levels, …); GraphQL qualifies the schema. PostgreSQL is not
- * affected.
+ * The reconciliation reads through GraphQL; a test compares every table with what SQL over HTTP
+ * (@ponder/client) returns.
  */
 import { getTableColumns, type Table } from "drizzle-orm";
 
