@@ -4,10 +4,14 @@
  *   1. a private Hardhat node; the protocol deployed; members, meters and deposits
  *   2. at least INDEXER_BENCH_EVENTS (default 100,000) events: small orders in `multicall` batches
  *      (about a fifth of them crossing, so Trades walk maker queues), cancels of resting orders;
- *      automine off and several transactions per block, as on a busy chain
+ *      automine off and several transactions per block, as on a busy chain; then as busy a tail of
+ *      FINALITY_BLOCKS (30) blocks, which Ponder treats as unfinalized on a chain it does not know
  *   3. `ponder start` with PGlite, then with PostgreSQL (DATABASE_URL, default
- *      postgresql://postgres@127.0.0.1:5432/test; skipped if unreachable), each timed from
- *      "Started backfill indexing" to "Completed backfill indexing" (Ponder's own log): events/s
+ *      postgresql://postgres@127.0.0.1:5432/test; skipped if unreachable). Historical sync: the
+ *      events of the finalized blocks over the time from "Started backfill indexing" (Ponder's own
+ *      log) until GET /ready answers 200 (backfill done, indexes built): events/s. Then the tail,
+ *      indexed block by block as live blocks are (with reorg bookkeeping): its events over the
+ *      time until the head is indexed
  *   4. realtime: 1-second interval blocks with a trade in each; for each, how many blocks the chain
  *      was ahead when the trade became visible through the REST API (`realtime_lag_blocks`, the max)
  *
@@ -34,6 +38,8 @@ const BATCH = Number(process.env.INDEXER_BENCH_BATCH ?? 100);
 const TXS_PER_BLOCK = Number(process.env.INDEXER_BENCH_TXS_PER_BLOCK ?? 4);
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const REALTIME_SAMPLES = Number(process.env.INDEXER_BENCH_REALTIME_SAMPLES ?? 20);
+/** Ponder's finality window on a chain it does not know (src/utils/finality.ts): 30 blocks. */
+const FINALITY_BLOCKS = 30;
 const OUT = path.join(ROOT, "docs", "benchmarks", "indexer.json");
 
 const log = (s: string) => console.log(`[bench:indexer] ${s}`);
@@ -103,7 +109,10 @@ async function generate(stack: Stack, traders: Address[], meterOf: Map<Address, 
     pending = [];
   };
   let i = 0;
-  while (events < TARGET_EVENTS) {
+  let tailFrom = 0;
+  // The target in finalized blocks, then a tail as busy as the rest.
+  while (tailFrom === 0 || block < tailFrom + FINALITY_BLOCKS) {
+    if (tailFrom === 0 && events >= TARGET_EVENTS && pending.length === 0) tailFrom = block;
     const t = traders[i++ % traders.length]!;
     const cancels = resting.get(t) ?? [];
     if (cancels.length >= 20) {
@@ -163,15 +172,19 @@ async function generate(stack: Stack, traders: Address[], meterOf: Map<Address, 
 }
 
 interface SyncResult {
+  /** Historical sync: finalized events over "Started backfill indexing" → GET /ready. */
   seconds: number;
-  wallSeconds: number;
   eventsPerS: number;
+  /** The unfinalized tail, indexed block by block after /ready, until the head. */
+  tailSeconds: number;
+  tailEventsPerS: number;
+  wallSeconds: number;
 }
 
 async function timedSync(
   url: string,
   book: string,
-  events: number,
+  count: { finalized: number; tail: number },
   head: number,
   databaseUrl: string | undefined,
   schema: string,
@@ -186,29 +199,35 @@ async function timedSync(
     logFile,
     logLevel: "info",
   });
-  await ponder.ready(900_000);
+  await ponder.ready(900_000, 5);
+  const ready = Date.now();
   await ponder.waitForBlock(head, 300_000);
   const caughtUp = Date.now();
-  const wallSeconds = (Date.now() - started) / 1000;
-  // Ponder's own timing of the backfill (fetching and indexing, overlapped).
-  const lines = ponder
+  const wallSeconds = (caughtUp - started) / 1000;
+  const begin = ponder
     .output()
     .split("\n")
-    .filter(Boolean)
     .map((l) => {
       try {
-        return JSON.parse(l) as { msg: string; time: number; duration?: number };
+        return JSON.parse(l) as { msg: string; time: number };
       } catch {
         return undefined;
       }
-    });
-  const begin = lines.find((l) => l?.msg === "Started backfill indexing")?.time;
-  const end = lines.find((l) => l?.msg === "Completed backfill indexing across all chains")?.time;
-  if (!begin || !end) throw new Error(`no backfill timing in the log (${logFile})`);
-  // Until the head is indexed: the last 30 blocks (Ponder's finality window on an unknown chain)
-  // are indexed live right after the backfill.
-  const seconds = (caughtUp - begin) / 1000;
-  return { result: { seconds, wallSeconds, eventsPerS: Math.round(events / seconds) }, ponder };
+    })
+    .find((l) => l?.msg === "Started backfill indexing")?.time;
+  if (!begin) throw new Error(`no backfill start in the log (${logFile})`);
+  const seconds = (ready - begin) / 1000;
+  const tailSeconds = (caughtUp - ready) / 1000;
+  return {
+    result: {
+      seconds,
+      eventsPerS: Math.round(count.finalized / seconds),
+      tailSeconds,
+      tailEventsPerS: Math.round(count.tail / tailSeconds),
+      wallSeconds,
+    },
+    ponder,
+  };
 }
 
 async function realtimeLag(
@@ -285,6 +304,8 @@ async function realtimeLag(
   };
 }
 
+const round = (x: number | undefined) => (x === undefined ? null : Number(x.toFixed(2)));
+
 async function pgReachable(url: string): Promise<boolean> {
   try {
     const pg = await import("pg");
@@ -318,23 +339,26 @@ async function main(): Promise<void> {
     const meterOf = await setup(stack, traders);
     await generate(stack, traders, meterOf);
     const head = Number(await stack.pub.getBlockNumber());
-    let events = 0;
+    const finalized = head - FINALITY_BLOCKS;
+    const count = { finalized: 0, tail: 0 };
     for (let from = stack.startBlock; from <= head; from += 10) {
       const logs = await stack.pub.getLogs({
         address: [stack.market, stack.settlement, stack.governor, stack.keeper],
         fromBlock: BigInt(from),
         toBlock: BigInt(Math.min(from + 9, head)),
       });
-      events += logs.length;
+      for (const l of logs) count[Number(l.blockNumber) <= finalized ? "finalized" : "tail"]++;
     }
-    log(`chain: ${head} blocks, ${events} events to index`);
+    log(
+      `chain: ${head} blocks, ${count.finalized} events up to block ${finalized}, ${count.tail} in the last ${FINALITY_BLOCKS}`,
+    );
     const book = path.join(dir, "book.json");
     stack.writeAddressBook(book);
 
-    const pglite = await timedSync(node.url, book, events, head, undefined, "bench");
+    const pglite = await timedSync(node.url, book, count, head, undefined, "bench");
     ponders.push(pglite.ponder);
     log(
-      `PGlite: backfill ${pglite.result.seconds.toFixed(1)} s → ${pglite.result.eventsPerS} events/s (wall ${pglite.result.wallSeconds.toFixed(1)} s)`,
+      `PGlite: historical ${pglite.result.seconds.toFixed(1)} s → ${pglite.result.eventsPerS} events/s; tail ${pglite.result.tailSeconds.toFixed(1)} s → ${pglite.result.tailEventsPerS} events/s (wall ${pglite.result.wallSeconds.toFixed(1)} s)`,
     );
     const realtime = await realtimeLag(stack, pglite.ponder, traders, meterOf);
     log(
@@ -346,7 +370,7 @@ async function main(): Promise<void> {
     if (await pgReachable(DATABASE_URL)) {
       const schema = `indexer_bench_${process.pid}`;
       try {
-        const r = await timedSync(node.url, book, events, head, DATABASE_URL, schema);
+        const r = await timedSync(node.url, book, count, head, DATABASE_URL, schema);
         ponders.push(r.ponder);
         postgres = r.result;
         await r.ponder.stop();
@@ -354,7 +378,7 @@ async function main(): Promise<void> {
         await dropSchema(DATABASE_URL, schema).catch(() => {});
       }
       log(
-        `PostgreSQL: backfill ${postgres.seconds.toFixed(1)} s → ${postgres.eventsPerS} events/s (wall ${postgres.wallSeconds.toFixed(1)} s)`,
+        `PostgreSQL: historical ${postgres.seconds.toFixed(1)} s → ${postgres.eventsPerS} events/s; tail ${postgres.tailSeconds.toFixed(1)} s → ${postgres.tailEventsPerS} events/s (wall ${postgres.wallSeconds.toFixed(1)} s)`,
       );
     } else {
       log(`PostgreSQL not reachable at ${DATABASE_URL}: skipped`);
@@ -365,14 +389,21 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       ponder: "0.16.10",
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "?", node: process.version },
-      chain: { blocks: head, txs_per_block: TXS_PER_BLOCK, orders_per_tx: BATCH },
-      events,
+      chain: { blocks: head, txs_per_block: TXS_PER_BLOCK, orders_per_tx: BATCH, finalized_block: finalized },
+      events: count.finalized,
       events_per_s_pglite: pglite.result.eventsPerS,
       events_per_s_postgres: postgres?.eventsPerS ?? null,
-      backfill_seconds: { pglite: pglite.result.seconds, postgres: postgres?.seconds ?? null },
-      wall_seconds_incl_startup: {
-        pglite: pglite.result.wallSeconds,
-        postgres: postgres?.wallSeconds ?? null,
+      historical_seconds: { pglite: round(pglite.result.seconds), postgres: round(postgres?.seconds) },
+      unfinalized_tail: {
+        blocks: FINALITY_BLOCKS,
+        events: count.tail,
+        note: "the last 30 blocks, indexed one block at a time with reorg bookkeeping, as live blocks are",
+        events_per_s_pglite: pglite.result.tailEventsPerS,
+        events_per_s_postgres: postgres?.tailEventsPerS ?? null,
+      },
+      wall_seconds_incl_startup_and_tail: {
+        pglite: round(pglite.result.wallSeconds),
+        postgres: round(postgres?.wallSeconds),
       },
       realtime_lag_blocks: realtime.lagBlocks,
       realtime: {

@@ -10,7 +10,8 @@
  *   MARKET_ADDRESS, SETTLEMENT_ADDRESS, GOVERNOR_ADDRESS, KEEPER_ADDRESS   per-contract overrides
  *   START_BLOCK          first block to index (default: the book's startBlock)
  *   POLLING_INTERVAL_MS  new-block polling (default 200 on hardhat, 1000 elsewhere)
- *   MAX_REQUESTS_PER_SECOND  RPC budget (default 5000 on hardhat, 50 elsewhere)
+ *   MAX_REQUESTS_PER_SECOND  starting JSON-RPC request rate (default 5000 on hardhat; elsewhere Ponder's
+ *                        adaptive limit, which starts at 20/s and backs off on errors — see patches/)
  */
 import { existsSync, readFileSync } from "node:fs";
 import { readAddressBook, type AddressBook } from "@powershare/contracts/node";
@@ -30,8 +31,12 @@ export interface NetworkSettings {
   chainId: number;
   rpc: string;
   pollingInterval: number;
-  /** RPC request budget (Ponder's default is 50/s; a local node takes far more). */
-  maxRequestsPerSecond: number;
+  /**
+   * Starting JSON-RPC request rate. Ponder 0.16 ignores this option and starts every provider at
+   * 20 requests/s, raising it by 5% at a time; patches/ponder+0.16.10.patch makes it the starting
+   * (and highest) rate. A local node takes thousands; a public provider is left to Ponder.
+   */
+  maxRequestsPerSecond?: number;
   startBlock: number;
   /** Addresses of the contracts to index; DeliverySettlement etc. are absent where not deployed. */
   market: Hex;
@@ -80,7 +85,11 @@ export function networkSettings(env: NodeJS.ProcessEnv = process.env): NetworkSe
     chainId: net.chainId,
     rpc,
     pollingInterval: Number(env.POLLING_INTERVAL_MS ?? (name === "hardhat" ? 200 : 1000)),
-    maxRequestsPerSecond: Number(env.MAX_REQUESTS_PER_SECOND ?? (name === "hardhat" ? 5000 : 50)),
+    maxRequestsPerSecond: env.MAX_REQUESTS_PER_SECOND
+      ? Number(env.MAX_REQUESTS_PER_SECOND)
+      : name === "hardhat"
+        ? 5000
+        : undefined,
     startBlock: Number(env.START_BLOCK ?? book?.startBlock ?? 0),
     market,
     settlement: addr("SETTLEMENT_ADDRESS", "DeliverySettlement"),

@@ -13,7 +13,7 @@ export interface PonderProcess {
   schema: string;
   output(): string;
   /** Resolves when historical indexing is done (GET /ready is 200). */
-  ready(timeoutMs?: number): Promise<void>;
+  ready(timeoutMs?: number, pollMs?: number): Promise<void>;
   /** The latest indexed block (GET /status). */
   indexedBlock(): Promise<number>;
   waitForBlock(block: number, timeoutMs?: number): Promise<void>;
@@ -94,7 +94,7 @@ export async function startPonder(opts: PonderOptions): Promise<PonderProcess> {
     proc,
     schema: opts.schema,
     output: () => out,
-    async ready(timeoutMs = 300_000) {
+    async ready(timeoutMs = 300_000, pollMs = 100) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         if (proc.exitCode !== null) throw new Error(`ponder exited ${proc.exitCode}:\n${out.slice(-5000)}`);
@@ -106,7 +106,7 @@ export async function startPonder(opts: PonderOptions): Promise<PonderProcess> {
         }
         if (Date.now() > deadline)
           throw new Error(`ponder not ready in ${timeoutMs} ms:\n${out.slice(-5000)}`);
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, pollMs));
       }
     },
     async indexedBlock() {
