@@ -21,7 +21,7 @@ import { marketAbi } from "../src/chain/abi.ts";
 import { ChainReportSink } from "../src/chain/report-sink.ts";
 import { Metrics } from "../src/http/metrics.ts";
 import { silentLogger } from "../src/log/logger.ts";
-import type { SignedBatch } from "../src/report/sink.ts";
+import type { SignedBatch, SignedTransaction } from "../src/report/sink.ts";
 import { ReportCoordinator } from "../src/report/coordinator.ts";
 import { Store } from "../src/store/store.ts";
 import { StaticMeterDirectory } from "../src/directory/json-file.ts";
@@ -58,6 +58,10 @@ class FakeNode {
   onChain = new Set<string>();
   sent: Hex[] = [];
   receiptsAfterPolls = 1;
+  /** Reject a transaction whose nonce is below the account's (a nonce already used). */
+  strictNonces = false;
+  /** Known but not mined: no receipt for this many more polls. */
+  unmined = new Map<Hex, number>();
   #polls = 0;
   #receipts = new Map<Hex, Hex>();
 
@@ -99,8 +103,13 @@ class FakeNode {
           this.nonce += 1;
           throw new RpcError("nonce too low");
         }
-        this.sent.push(raw);
         const tx = parseTransaction(raw);
+        if (this.#receipts.has(keccak256(raw))) {
+          this.sent.push(raw);
+          throw new RpcError("already known");
+        }
+        if (this.strictNonces && tx.nonce! < this.nonce) throw new RpcError("nonce too low");
+        this.sent.push(raw);
         const { args } = decodeFunctionData({ abi: marketAbi, data: tx.data! });
         for (const r of args[0] as readonly { meterId: number; slotStart: number }[])
           this.onChain.add(`${r.meterId}:${r.slotStart}`);
@@ -110,6 +119,14 @@ class FakeNode {
       }
       case "eth_getTransactionReceipt": {
         const hash = p[0] as Hex;
+        const unmined = this.unmined.get(hash);
+        if (unmined !== undefined) {
+          if (unmined > 0) {
+            this.unmined.set(hash, unmined - 1);
+            return null;
+          }
+          this.unmined.delete(hash);
+        }
         if (!this.#receipts.has(hash) || ++this.#polls <= this.receiptsAfterPolls) return null;
         return {
           transactionHash: hash,
@@ -175,7 +192,7 @@ describe("chain report sink (viem, injected transport)", () => {
     node.failures = { eth_call: 2, eth_sendRawTransaction: 3, eth_getTransactionReceipt: 2 };
     const { sink, sleeps, metrics } = setup(node);
     const sent: Hex[] = [];
-    const result = await sink.submit(batch(), (h) => sent.push(h));
+    const result = await sink.submit(batch(), { onSent: (h) => sent.push(h) });
     assert.equal(result.status, "confirmed");
     assert.equal(node.sent.length, 1, "one transaction reached the node");
     assert.deepEqual(sent, [keccak256(node.sent[0]!)]);
@@ -203,6 +220,56 @@ describe("chain report sink (viem, injected transport)", () => {
     node.nonceTooLowOnce = true; // someone else used nonce 7
     await sink.submit(batch(1_800_001_800));
     assert.equal(parseTransaction(node.sent.at(-1)!).nonce, 8);
+  });
+
+  it("resumes a transaction recorded before a crash: the same bytes again, no second transaction", async () => {
+    const node = new FakeNode();
+    const signed: SignedTransaction[] = [];
+    await setup(node).sink.submit(batch(), { onSigned: (t) => signed.push(t) });
+    assert.equal(signed.length, 1);
+    const prior = signed[0]!;
+    assert.equal(keccak256(node.sent[0]!), prior.txHash, "recorded before the broadcast, as broadcast");
+    // As if the process died right after the broadcast and the transaction is still pending.
+    node.onChain.clear();
+    node.unmined.set(prior.txHash, 4);
+    const callsBefore = node.calls.length;
+    const { sink } = setup(node); // the restarted process
+    const sent: Hex[] = [];
+    const result = await sink.submit(batch(), {
+      prior,
+      onSigned: (t) => signed.push(t),
+      onSent: (h) => sent.push(h),
+    });
+    assert.deepEqual(result, { status: "confirmed", txHash: prior.txHash });
+    assert.equal(signed.length, 1, "nothing signed again");
+    assert.deepEqual(sent, [prior.txHash]);
+    assert.ok(
+      node.sent.every((r) => r === prior.raw),
+      "only the recorded bytes went out",
+    );
+    assert.ok(!node.calls.slice(callsBefore).includes("eth_estimateGas"));
+    // The next batch takes the next nonce (read again, not stuck on the resumed one).
+    await sink.submit(batch(1_800_000_900));
+    assert.equal(parseTransaction(node.sent.at(-1)!).nonce, parseTransaction(prior.raw).nonce! + 1);
+  });
+
+  it("a recorded transaction whose nonce went to another one is replaced by a new one", async () => {
+    const node = new FakeNode();
+    node.strictNonces = true;
+    node.failures = { eth_sendRawTransaction: 1 };
+    const signed: SignedTransaction[] = [];
+    await assert.rejects(
+      setup(node, { retryAttempts: 1 }).sink.submit(batch(), { onSigned: (t) => signed.push(t) }),
+      /ECONNREFUSED/,
+    );
+    const prior = signed[0]!;
+    assert.equal(parseTransaction(prior.raw).nonce, 5);
+    node.nonce = 6; // nonce 5 used by some other transaction of this account
+    const result = await setup(node).sink.submit(batch(), { prior, onSigned: (t) => signed.push(t) });
+    assert.equal(signed.length, 2, "signed anew");
+    assert.deepEqual(result, { status: "confirmed", txHash: signed[1]!.txHash });
+    assert.equal(parseTransaction(signed[1]!.raw).nonce, 6);
+    assert.equal(node.sent.length, 1);
   });
 
   it("waits while the gas price is above the cap instead of overpaying", async () => {

@@ -9,6 +9,12 @@
  *   instead of overpaying.
  * - Nonces are managed here (one transaction in flight at a time); the transaction is signed once
  *   and the same raw bytes are re-broadcast on retry, so a retry can never become a second tx.
+ * - Write-ahead: the signed transaction is handed to `onSigned` (the coordinator stores it) before
+ *   it is broadcast. A batch that has such a transaction (`prior`: the process died between
+ *   broadcast and receipt, or an attempt failed) is resumed with it: its receipt if mined, else the
+ *   same bytes re-broadcast (the node answers "already known" while it is pending) and its receipt
+ *   awaited. A second transaction is signed only when that one can never be mined (its nonce went to
+ *   another transaction) or it reverted while the reports are still missing.
  * - Every RPC call retries with exponential backoff, so an RPC outage only delays posting.
  */
 import {
@@ -18,6 +24,7 @@ import {
   NonceTooLowError,
   encodeFunctionData,
   keccak256,
+  parseTransaction,
   type Address,
   type Chain,
   type Hex,
@@ -28,7 +35,13 @@ import {
 import type { Logger } from "../log/logger.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { MeterReport } from "../report/typed-data.ts";
-import type { ReportSink, SignedBatch, SubmitResult } from "../report/sink.ts";
+import type {
+  ReportSink,
+  SignedBatch,
+  SignedTransaction,
+  SubmitHooks,
+  SubmitResult,
+} from "../report/sink.ts";
 import { marketAbi } from "./abi.ts";
 import { sleep as realSleep, withRetry } from "./retry.ts";
 
@@ -99,8 +112,8 @@ export class ChainReportSink implements ReportSink {
     return Math.max(1, Number(n));
   }
 
-  submit(batch: SignedBatch, onSent?: (txHash: Hex) => void): Promise<SubmitResult> {
-    const run = this.#queue.then(() => this.#submit(batch, onSent));
+  submit(batch: SignedBatch, hooks: SubmitHooks = {}): Promise<SubmitResult> {
+    const run = this.#queue.then(() => this.#submit(batch, hooks));
     this.#queue = run.catch(() => {});
     return run;
   }
@@ -164,10 +177,14 @@ export class ChainReportSink implements ReportSink {
     }
   }
 
-  async #submit(batch: SignedBatch, onSent?: (txHash: Hex) => void): Promise<SubmitResult> {
+  async #submit(batch: SignedBatch, hooks: SubmitHooks): Promise<SubmitResult> {
     const { publicClient, account, contract, logger, chain } = this.#o;
     if (batch.reports.length > this.maxReportsPerBatch) {
       throw new RangeError(`batch of ${batch.reports.length} reports exceeds the gas budget`);
+    }
+    if (hooks.prior) {
+      const resumed = await this.#resume(batch, hooks.prior, hooks);
+      if (resumed) return resumed;
     }
     const missing = await this.missingOnChain(batch.reports);
     if (missing.length === 0) return { status: "already-reported" };
@@ -212,22 +229,14 @@ export class ChainReportSink implements ReportSink {
         ...fees,
       });
       const txHash = keccak256(raw);
+      // Write-ahead: from here on a crash resumes with these bytes instead of signing a second tx.
+      hooks.onSigned?.({ txHash, raw });
       try {
-        await this.#rpc(
-          "sendRawTransaction",
-          async () => {
-            try {
-              await publicClient.sendRawTransaction({ serializedTransaction: raw });
-            } catch (err) {
-              if (!isAlreadyKnown(err)) throw err;
-            }
-          },
-          (e) => !isRevert(e) && !isNonceTooLow(e),
-        );
+        await this.#broadcast(raw);
       } catch (err) {
         if (!isNonceTooLow(err)) throw err;
         // Our nonce was used: by this very transaction (sent before an outage) or by another one.
-        const receipt = await publicClient.getTransactionReceipt({ hash: txHash }).catch(() => undefined);
+        const receipt = await this.#receipt(txHash).catch(() => undefined);
         if (!receipt) {
           this.#nonce = undefined;
           const still = await this.missingOnChain(batch.reports);
@@ -236,7 +245,7 @@ export class ChainReportSink implements ReportSink {
         }
       }
       this.#nonce = nonce + 1;
-      onSent?.(txHash);
+      hooks.onSent?.(txHash);
       logger.info("report_batch_sent", {
         batchHash: batch.batchHash,
         txHash,
@@ -244,26 +253,101 @@ export class ChainReportSink implements ReportSink {
         reports: batch.reports.length,
       });
       const receipt = await this.#waitForReceipt(txHash, raw);
-      if (receipt.status === "success") return { status: "confirmed", txHash };
-      const still = await this.missingOnChain(batch.reports);
-      if (still.length === 0) return { status: "already-reported" };
-      if (still.length < batch.reports.length) return { status: "partially-reported", missing: still };
+      const outcome = await this.#outcome(batch, txHash, receipt);
+      if (outcome) return outcome;
       throw new Error(`submitReports reverted in ${txHash}`);
     }
+  }
+
+  /**
+   * Resumes the transaction recorded for the batch: mined -> its outcome; pending or lost -> the
+   * same bytes re-broadcast and its receipt awaited. Undefined when a new transaction is needed:
+   * its nonce was taken by another transaction, or it reverted and the reports are still missing.
+   */
+  async #resume(
+    batch: SignedBatch,
+    prior: SignedTransaction,
+    hooks: SubmitHooks,
+  ): Promise<SubmitResult | undefined> {
+    const { logger } = this.#o;
+    const { txHash, raw } = prior;
+    if (keccak256(raw) !== txHash) throw new Error(`recorded transaction ${txHash} does not match its bytes`);
+    const { nonce } = parseTransaction(raw);
+    // The account's next nonce is read again afterwards: this transaction holds one, mined or not.
+    this.#nonce = undefined;
+    let receipt = await this.#receipt(txHash);
+    if (!receipt) {
+      // Not mined (yet). Another node may have posted the reports meanwhile.
+      const missing = await this.missingOnChain(batch.reports);
+      if (missing.length === 0) return { status: "already-reported" };
+      if (missing.length < batch.reports.length) return { status: "partially-reported", missing };
+      logger.info("report_batch_resumed", { batchHash: batch.batchHash, txHash, nonce });
+      try {
+        await this.#broadcast(raw);
+      } catch (err) {
+        if (!isNonceTooLow(err)) throw err;
+        receipt = await this.#receipt(txHash);
+        if (!receipt) {
+          // Its nonce went to another transaction: this one can never be mined.
+          logger.warn("report_tx_superseded", { batchHash: batch.batchHash, txHash, nonce });
+          return undefined;
+        }
+      }
+      hooks.onSent?.(txHash);
+      receipt ??= await this.#waitForReceipt(txHash, raw);
+    }
+    const outcome = await this.#outcome(batch, txHash, receipt);
+    if (!outcome) logger.warn("report_tx_reverted", { batchHash: batch.batchHash, txHash, nonce });
+    return outcome;
+  }
+
+  /** A mined transaction's result for the batch; undefined: it reverted and every report is still missing. */
+  async #outcome(
+    batch: SignedBatch,
+    txHash: Hex,
+    receipt: TransactionReceipt,
+  ): Promise<SubmitResult | undefined> {
+    if (receipt.status === "success") return { status: "confirmed", txHash };
+    const still = await this.missingOnChain(batch.reports);
+    if (still.length === 0) return { status: "already-reported" };
+    if (still.length < batch.reports.length) return { status: "partially-reported", missing: still };
+    return undefined;
+  }
+
+  /** Broadcasts signed bytes; "already known" (the node has them) counts as accepted. */
+  #broadcast(raw: Hex): Promise<void> {
+    const { publicClient } = this.#o;
+    return this.#rpc(
+      "sendRawTransaction",
+      async () => {
+        try {
+          await publicClient.sendRawTransaction({ serializedTransaction: raw });
+        } catch (err) {
+          if (!isAlreadyKnown(err)) throw err;
+        }
+      },
+      (e) => !isRevert(e) && !isNonceTooLow(e),
+    );
+  }
+
+  /** The receipt, or undefined while the transaction is not mined (or unknown to the node). */
+  #receipt(hash: Hex): Promise<TransactionReceipt | undefined> {
+    const { publicClient } = this.#o;
+    return this.#rpc("getTransactionReceipt", async () => {
+      try {
+        return await publicClient.getTransactionReceipt({ hash });
+      } catch (err) {
+        if (err instanceof BaseError && err.name === "TransactionReceiptNotFoundError") return undefined;
+        throw err;
+      }
+    });
   }
 
   async #waitForReceipt(hash: Hex, raw: Hex): Promise<TransactionReceipt> {
     const { publicClient } = this.#o;
     let since = 0;
     for (;;) {
-      const receipt = await this.#rpc("getTransactionReceipt", async () => {
-        try {
-          return await publicClient.getTransactionReceipt({ hash });
-        } catch (err) {
-          if (err instanceof BaseError && err.name === "TransactionReceiptNotFoundError") return undefined;
-          throw err;
-        }
-      });
+      const receipt = await this.#receipt(hash);
       if (receipt) return receipt;
       await this.#o.sleep(this.#o.receiptPollMs);
       since += this.#o.receiptPollMs;

@@ -11,13 +11,18 @@
  * once; the node ranked r (0-based, by address) posts only when the batch is still unconfirmed
  * r x `postTimeoutMs` after it signed. The sink checks the chain first, so a late poster finds the
  * reports there and merely marks them confirmed; the contract refuses a second report anyway.
+ *
+ * Crash between broadcast and receipt: the sink hands over each transaction it signs before
+ * broadcasting it, and it is stored with the batch (`raw_tx`). A batch with a stored transaction is
+ * resumed with it (receipt, or the same bytes re-broadcast), never posted with a second one, and such
+ * batches go first so that their nonces come before any new transaction's.
  */
 import { getAddress, type Address, type Hex, type LocalAccount } from "viem";
 import type { Clock } from "../clock/clock.ts";
 import type { MeterDirectory } from "../directory/directory.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { Logger } from "../log/logger.ts";
-import type { SlotReportRow, Store } from "../store/store.ts";
+import type { BatchRow, SlotReportRow, Store } from "../store/store.ts";
 import type { SignatureExchange, SignatureMessage } from "./exchange.ts";
 import { assembleSignatures, type ReportSink } from "./sink.ts";
 import {
@@ -149,13 +154,16 @@ export class ReportCoordinator {
     const { store, sink } = this.#o;
     if (!sink) return;
     const due = [...store.batches("signed"), ...store.batches("posted")];
-    await Promise.all(due.map((b) => this.#post(b.batchHash, b.createdAt, b.slotStart, b.reportsJson)));
+    // Batches with a transaction already signed first (a stable sort keeps creation order).
+    due.sort((a, b) => Number(a.rawTx === null) - Number(b.rawTx === null));
+    await Promise.all(due.map((b) => this.#post(b)));
   }
 
-  async #post(hash: Hex, createdAt: number, slotStart: number, json: string): Promise<void> {
+  async #post(batch: BatchRow): Promise<void> {
     const { store, sink, account, threshold, clock, postTimeoutMs, metrics, logger, directory } = this.#o;
+    const { batchHash: hash, createdAt, slotStart } = batch;
     if (!sink || this.#posting.has(hash)) return;
-    const reports = reportsFromJson(json);
+    const reports = reportsFromJson(batch.reportsJson);
     const first = directory.get(reports[0]!.meterId);
     const slotEnd = (slotStart + (first ? directory.slotLength(first.communityId) : 0)) * 1000;
     if (this.#o.reportWindowMs !== undefined && clock.now() >= slotEnd + this.#o.reportWindowMs) {
@@ -171,10 +179,19 @@ export class ReportCoordinator {
     const { signers, signatures } = assembleSignatures(sigs, threshold);
     this.#posting.add(hash);
     try {
-      const result = await sink.submit({ batchHash: hash, reports, signers, signatures }, (txHash) => {
-        store.setBatchStatus(hash, "posted", txHash, clock.now());
-        metrics.inc("oracle_reports_posted_total", {}, reports.length);
-      });
+      const prior = batch.txHash && batch.rawTx ? { txHash: batch.txHash, raw: batch.rawTx } : undefined;
+      const result = await sink.submit(
+        { batchHash: hash, reports, signers, signatures },
+        {
+          prior,
+          onSigned: ({ txHash, raw }) => store.setBatchTransaction(hash, txHash, raw, clock.now()),
+          onSent: (txHash) => {
+            if (store.batch(hash)?.status !== "posted")
+              metrics.inc("oracle_reports_posted_total", {}, reports.length);
+            store.setBatchStatus(hash, "posted", txHash, clock.now());
+          },
+        },
+      );
       const now = clock.now();
       if (result.status === "partially-reported") {
         store.transaction(() => {

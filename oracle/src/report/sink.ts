@@ -17,9 +17,30 @@ export type SubmitResult =
   /** Some reports are on chain, others not: the batch would revert; the rest must be re-batched. */
   | { status: "partially-reported"; missing: MeterReport[] };
 
+/** A signed transaction: its hash and the exact bytes that were (or are about to be) broadcast. */
+export interface SignedTransaction {
+  txHash: Hex;
+  raw: Hex;
+}
+
+export interface SubmitHooks {
+  /**
+   * A transaction was signed for the batch and is about to be broadcast: record it durably before
+   * returning. After a crash anywhere from here on, the batch is resumed with it (`prior`).
+   */
+  onSigned?(tx: SignedTransaction): void;
+  /** The node accepted the transaction. */
+  onSent?(txHash: Hex): void;
+  /**
+   * The transaction recorded for this batch earlier (by `onSigned`, possibly before a crash): its
+   * receipt is looked up and the same bytes re-broadcast, instead of signing a second transaction.
+   */
+  prior?: SignedTransaction | undefined;
+}
+
 export interface ReportSink {
   /** Posts the batch; resolves once it is confirmed (or found already on chain). */
-  submit(batch: SignedBatch, onSent?: (txHash: Hex) => void): Promise<SubmitResult>;
+  submit(batch: SignedBatch, hooks?: SubmitHooks): Promise<SubmitResult>;
   /** Most reports one batch may hold (gas budget). */
   readonly maxReportsPerBatch: number;
 }

@@ -30,7 +30,10 @@ export interface BatchRow {
   slotStart: number;
   reportsJson: string;
   status: BatchStatus;
+  /** The last transaction this node signed for the batch (written before it was broadcast). */
   txHash: Hex | null;
+  /** Its signed bytes (re-broadcast as they are after a restart). */
+  rawTx: Hex | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -72,6 +75,7 @@ CREATE TABLE IF NOT EXISTS batches (
   reports_json TEXT NOT NULL,
   status TEXT NOT NULL,
   tx_hash TEXT,
+  raw_tx TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
@@ -117,6 +121,10 @@ export class Store {
     this.db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=${options.synchronous ?? "NORMAL"};`);
     this.db.exec("PRAGMA busy_timeout=5000;");
     this.db.exec(SCHEMA);
+    // Stores created before raw_tx existed.
+    const batchColumns = this.db.prepare("PRAGMA table_info(batches)").all() as { name: string }[];
+    if (!batchColumns.some((c) => c.name === "raw_tx"))
+      this.db.exec("ALTER TABLE batches ADD COLUMN raw_tx TEXT");
     this.#insertReading = this.db.prepare(
       "INSERT INTO readings (meter_id, seq, ts, import_wh, export_wh, sig) VALUES (?, ?, ?, ?, ?, ?)",
     );
@@ -282,6 +290,16 @@ export class Store {
       .run(status, txHash, now, batchHash);
   }
 
+  /**
+   * Records the transaction signed for a batch, before it is broadcast (write-ahead): a restart
+   * finds it and re-broadcasts these bytes instead of signing a second transaction for the batch.
+   */
+  setBatchTransaction(batchHash: Hex, txHash: Hex, rawTx: Hex, now: number): void {
+    this.db
+      .prepare("UPDATE batches SET tx_hash = ?, raw_tx = ?, updated_at = ? WHERE batch_hash = ?")
+      .run(txHash, rawTx, now, batchHash);
+  }
+
   batch(batchHash: Hex): BatchRow | undefined {
     return this.#batches("WHERE batch_hash = ?", batchHash)[0];
   }
@@ -297,6 +315,7 @@ export class Store {
       reports_json: string;
       status: BatchStatus;
       tx_hash: Hex | null;
+      raw_tx: Hex | null;
       created_at: number;
       updated_at: number;
     }[];
@@ -306,6 +325,7 @@ export class Store {
       reportsJson: r.reports_json,
       status: r.status,
       txHash: r.tx_hash,
+      rawTx: r.raw_tx,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     }));
