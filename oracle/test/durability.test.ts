@@ -97,13 +97,19 @@ describe("durability across SIGKILL", () => {
     // Bursts keep many readings in flight (received, not yet verified and committed) when the
     // process is killed right after one. Through Mosquitto they stay smaller: its default
     // max_queued_messages (1000) would drop messages queued for the restarting oracle.
+    // The burst right before the kill is larger through Mosquitto: it delivers at most 20 unacknowledged
+    // messages (max_inflight_messages), so only a PUBACK sent before the commit lets more of them be
+    // received and not yet committed when the kill lands (the publisher waits during the restart).
     const burst = EXTERNAL_MQTT_URL ? 20 : 100;
-    for (let i = 0; i < readings.length; i += burst) {
-      for (const r of readings.slice(i, i + burst)) acks.push(publishReading(pub, community, r));
+    const killBurst = EXTERNAL_MQTT_URL ? 200 : burst;
+    for (let i = 0, n = burst; i < readings.length; i += n) {
+      const killNow = !killed && i >= readings.length / 3;
+      n = killNow ? killBurst : burst;
+      for (const r of readings.slice(i, i + n)) acks.push(publishReading(pub, community, r));
       await new Promise((r) =>
         setTimeout(r, killed || i + burst < readings.length / 3 ? (burst === 100 ? 60 : 40) : 5),
       );
-      if (!killed && i >= readings.length / 3) {
+      if (killNow) {
         killed = true;
         child.kill("SIGKILL");
         await exited(child);
