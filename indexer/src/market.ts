@@ -92,11 +92,7 @@ async function updateMarket(
   marketId: bigint,
   change: (m: MarketRow) => Partial<Omit<MarketRow, "id">>,
 ): Promise<void> {
-  const existing = await db.find(markets, { id: marketId });
-  if (existing) {
-    await db.update(markets, { id: marketId }).set(change(existing));
-    return;
-  }
+  // One upsert (a single cache lookup): `change` applies to the stored row, or to a fresh one.
   const { communityId, slotStart } = decodeMarketId(marketId);
   const p = await params(db, communityId);
   const fresh: MarketRow = {
@@ -122,7 +118,10 @@ async function updateMarket(
     refundPoolFinal: false,
     swept: 0n,
   };
-  await db.insert(markets).values({ ...fresh, ...change(fresh) });
+  await db
+    .insert(markets)
+    .values({ ...fresh, ...change(fresh) })
+    .onConflictDoUpdate((m) => change(m));
 }
 
 async function addToSale(
