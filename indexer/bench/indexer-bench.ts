@@ -199,23 +199,27 @@ async function timedSync(
     logFile,
     logLevel: "info",
   });
-  await ponder.ready(900_000, 5);
-  const ready = Date.now();
-  await ponder.waitForBlock(head, 300_000);
+  // Polled gently: every request is served by the thread that indexes. The times come from
+  // Ponder's own log lines.
+  await ponder.ready(900_000, 500);
+  await ponder.waitForBlock(head, 300_000, 50);
   const caughtUp = Date.now();
   const wallSeconds = (caughtUp - started) / 1000;
-  const begin = ponder
+  const lines = ponder
     .output()
     .split("\n")
     .map((l) => {
       try {
-        return JSON.parse(l) as { msg: string; time: number };
+        return JSON.parse(l) as { msg: string; time: number; endpoint?: string };
       } catch {
         return undefined;
       }
-    })
-    .find((l) => l?.msg === "Started backfill indexing")?.time;
-  if (!begin) throw new Error(`no backfill start in the log (${logFile})`);
+    });
+  const begin = lines.find((l) => l?.msg === "Started backfill indexing")?.time;
+  const ready = lines.find(
+    (l) => l?.msg === "Started returning 200 responses" && l.endpoint === "/ready",
+  )?.time;
+  if (!begin || !ready) throw new Error(`no backfill start or readiness in the log (${logFile})`);
   const seconds = (ready - begin) / 1000;
   const tailSeconds = (caughtUp - ready) / 1000;
   return {

@@ -16,7 +16,7 @@ export interface PonderProcess {
   ready(timeoutMs?: number, pollMs?: number): Promise<void>;
   /** The latest indexed block (GET /status). */
   indexedBlock(): Promise<number>;
-  waitForBlock(block: number, timeoutMs?: number): Promise<void>;
+  waitForBlock(block: number, timeoutMs?: number, pollMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -114,13 +114,13 @@ export async function startPonder(opts: PonderOptions): Promise<PonderProcess> {
       const s = (await r.json()) as Record<string, { block: { number: number } }>;
       return Object.values(s)[0]?.block.number ?? 0;
     },
-    async waitForBlock(block, timeoutMs = 60_000) {
+    async waitForBlock(block, timeoutMs = 60_000, pollMs = 20) {
       const deadline = Date.now() + timeoutMs;
       while ((await self.indexedBlock()) < block) {
         if (proc.exitCode !== null) throw new Error(`ponder exited ${proc.exitCode}:\n${out.slice(-5000)}`);
         if (Date.now() > deadline)
           throw new Error(`ponder did not reach block ${block}:\n${out.slice(-5000)}`);
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, pollMs));
       }
     },
     stop: () =>
