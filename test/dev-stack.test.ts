@@ -1,6 +1,7 @@
 /**
  * `npm run dev` end to end: the stack comes up, prints "ready", the chain holds the deployed and
- * seeded contracts (community, members, meters, balances, resting orders, the trade), and SIGINT
+ * seeded contracts (community, members, meters, balances, resting orders, the trade), the indexer
+ * serves the seeded book and trade, and SIGINT
  * stops everything with exit code 0 and frees the chain's port.
  */
 import assert from "node:assert/strict";
@@ -233,6 +234,49 @@ describe("npm run dev", { timeout: READY_TIMEOUT_MS + 60_000 }, () => {
     assert.equal(t.marketId, marketIds[0]);
     assert.equal(t.amountWh, DEMO_TRADE.amountWh);
     assert.equal(Number(t.tick), bestAsk);
+  });
+
+  it("indexes the seeded book and trade: the indexer's REST API agrees with the chain", async () => {
+    const port = /http:\/\/127\.0\.0\.1:(\d+)\/graphql/.exec(output)?.[1];
+    assert.ok(port, "the indexer's address is printed");
+    const base = `http://127.0.0.1:${port}`;
+    const head = Number(await client.getBlockNumber());
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const status = (await (await fetch(`${base}/status`)).json()) as Record<
+        string,
+        { block: { number: number } }
+      >;
+      if ((Object.values(status)[0]?.block.number ?? 0) >= head) break;
+      assert.ok(Date.now() < deadline, "the indexer reaches the chain's head");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const market = book.contracts.EnergyMarket!.address;
+    const [trade] = await client.getContractEvents({
+      address: market,
+      abi: energyMarketAbi,
+      eventName: "Trade",
+      fromBlock: BigInt(book.startBlock),
+    });
+    const { marketId, amountWh, tick } = trade!.args as { marketId: bigint; amountWh: bigint; tick: number };
+    const trades = (await (await fetch(`${base}/markets/${marketId}/trades?limit=10`)).json()) as {
+      trades: { amountWh: string; tick: number }[];
+    };
+    assert.deepEqual(
+      trades.trades.map((t) => [BigInt(t.amountWh), Number(t.tick)]),
+      [[amountWh, Number(tick)]],
+    );
+    const depth = (await (await fetch(`${base}/markets/${marketId}/depth`)).json()) as {
+      bestBid: number | null;
+      bestAsk: number | null;
+    };
+    const [, bid, , ask] = await client.readContract({
+      address: market,
+      abi: energyMarketAbi,
+      functionName: "bestPrices",
+      args: [marketId],
+    });
+    assert.deepEqual([depth.bestBid, depth.bestAsk], [Number(bid), Number(ask)]);
   });
 
   it("stops cleanly on SIGINT: exit code 0 and the chain's port released", async () => {
