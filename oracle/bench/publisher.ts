@@ -25,15 +25,21 @@ const pump = () => {
     next++;
     c.publish(topic, payload, { qos: 1 }, (err) => {
       if (err) throw err;
-      if (++acked === items.length) process.send!({ done: true, acked });
+      ++acked;
     });
   }
 };
+// How many readings the broker has acknowledged (taken responsibility for), for the parent.
+let reported = -1;
+const report = setInterval(() => {
+  if (acked !== reported) process.send!({ acked: (reported = acked) });
+}, 5);
 process.on("message", (m: { credit?: number; stop?: boolean }) => {
   if (m.credit !== undefined) {
     credit = m.credit;
     pump();
   }
+  if (m.stop) clearInterval(report);
   if (m.stop) void Promise.all(clients.map((c) => c.endAsync())).then(() => process.exit(0));
 });
 process.send!({ ready: true });

@@ -162,6 +162,11 @@ export class MqttReadingSource {
     return source;
   }
 
+  /** PUBACKs of the current connection waiting for their reading to be durable. */
+  get heldAcks(): number {
+    return this.#stream?.heldAcks ?? 0;
+  }
+
   async close(): Promise<void> {
     await this.client.endAsync();
   }
