@@ -62,7 +62,10 @@ describe("durability across SIGKILL", () => {
   const base = idBase();
   const clientId = `oracle-durability-${base}`;
   let child: ChildProcess | undefined;
+  let pub: Awaited<ReturnType<typeof connectPublisher>> | undefined;
   after(async () => {
+    // Also after a failure: an open publisher would keep this test file's process alive.
+    pub?.end(true);
     if (child && child.exitCode === null) {
       child.kill("SIGKILL");
       await exited(child);
@@ -91,7 +94,7 @@ describe("durability across SIGKILL", () => {
     }
 
     child = await startOracleProcess(env);
-    const pub = await connectPublisher(url);
+    pub = await connectPublisher(url);
     const acks: Promise<void>[] = [];
     let killed = false;
     // Bursts keep many readings in flight (received, not yet verified and committed) when the
@@ -105,7 +108,7 @@ describe("durability across SIGKILL", () => {
     for (let i = 0, n = burst; i < readings.length; i += n) {
       const killNow = !killed && i >= readings.length / 3;
       n = killNow ? killBurst : burst;
-      for (const r of readings.slice(i, i + n)) acks.push(publishReading(pub, community, r));
+      for (const r of readings.slice(i, i + n)) acks.push(publishReading(pub!, community, r));
       await new Promise((r) =>
         setTimeout(r, killed || i + burst < readings.length / 3 ? (burst === 100 ? 60 : 40) : 5),
       );
