@@ -6,8 +6,16 @@ import {
   treasuryGovernorAbi,
 } from "@powershare/contracts";
 import { networkSettings } from "./src/network.ts";
+import { ThreadedPGlite } from "./database/threaded-pglite.ts";
 
 const net = networkSettings();
+// PGlite's Postgres on a worker thread (docs/decisions/0006); PGLITE_THREAD=0 keeps it in-thread.
+if (process.env.PGLITE_THREAD !== "0") {
+  (globalThis as Record<symbol, unknown>)[Symbol.for("ponder.createPglite")] = (options: {
+    dataDir?: string;
+  }) => new ThreadedPGlite(options);
+}
+
 const ZERO = "0x0000000000000000000000000000000000000000";
 
 /**

@@ -16,6 +16,9 @@
  *      was ahead when the trade became visible through the REST API (`realtime_lag_blocks`, the max)
  *
  * Prints and writes docs/benchmarks/indexer.json.
+ *
+ * `--serve`: generate the chain, write its address book, print the RPC URL and keep the node up
+ * (until Ctrl-C) instead of measuring, for profiling `ponder start` against it by hand.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os, { tmpdir } from "node:os";
@@ -358,6 +361,14 @@ async function main(): Promise<void> {
     );
     const book = path.join(dir, "book.json");
     stack.writeAddressBook(book);
+    if (process.argv.includes("--serve")) {
+      log(`serving: PONDER_RPC_URL_31337=${node.url} ADDRESS_BOOK=${book} (Ctrl-C stops)`);
+      await new Promise((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      return;
+    }
 
     const pglite = await timedSync(node.url, book, count, head, undefined, "bench");
     ponders.push(pglite.ponder);

@@ -108,6 +108,7 @@ for (const databaseUrl of [undefined, ...(DATABASE_URL ? [DATABASE_URL] : [])])
         }) as const;
       await stack.send(market, energyMarketAbi, "placeOrder", [order(false, maker, 500n)], maker);
       const before = (await client.db.select().from(schema.trades)).length;
+      await ponder.liveQueriesReady();
 
       const seen = new Promise<{ count: number; at: number }>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("live query saw no new trade in 10 s")), 10_000);

@@ -18,6 +18,12 @@ const SYNC_TABLES = [
   "rpc_request_results",
 ];
 
+/**
+ * PGlite keeps the RPC cache (`ponder_sync`) in a database of its own beside the app's, in
+ * `<directory>-sync` (patches/ponder+0.16.10.patch, docs/decisions/0006).
+ */
+export const pgliteDirs = (dir: string): string[] => [dir, `${dir}-sync`];
+
 export async function resetDevChainState(opts: {
   chainId: number;
   databaseUrl?: string;
@@ -26,7 +32,8 @@ export async function resetDevChainState(opts: {
 }): Promise<void> {
   if (opts.chainId !== 31337) return;
   if (!opts.databaseUrl) {
-    if (opts.pgliteDir) rmSync(opts.pgliteDir, { recursive: true, force: true });
+    for (const dir of opts.pgliteDir ? pgliteDirs(opts.pgliteDir) : [])
+      rmSync(dir, { recursive: true, force: true });
     return;
   }
   const pg = await import("pg");

@@ -4,7 +4,7 @@ import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { resetDevChainState } from "../../src/lib/reset.ts";
+import { pgliteDirs, resetDevChainState } from "../../src/lib/reset.ts";
 import { INDEXER_DIR } from "./chain.ts";
 
 export interface PonderProcess {
@@ -17,6 +17,11 @@ export interface PonderProcess {
   /** The latest indexed block (GET /status). */
   indexedBlock(): Promise<number>;
   waitForBlock(block: number, timeoutMs?: number, pollMs?: number): Promise<void>;
+  /**
+   * Resolves when `/sql/live` takes subscriptions: Ponder's live-query middleware checks each
+   * second whether the app is ready and refuses them (503) until it has seen it.
+   */
+  liveQueriesReady(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -123,10 +128,25 @@ export async function startPonder(opts: PonderOptions): Promise<PonderProcess> {
         await new Promise((r) => setTimeout(r, pollMs));
       }
     },
+    async liveQueriesReady(timeoutMs = 10_000) {
+      // The query as @ponder/client sends it (superjson): a statement that references no table.
+      const sql = encodeURIComponent(JSON.stringify({ json: { sql: "SELECT 1", params: [] } }));
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const abort = new AbortController();
+        const r = await fetch(`${url}/sql/live?sql=${sql}`, { signal: abort.signal });
+        abort.abort();
+        if (r.status === 200) return;
+        if (r.status !== 503 || Date.now() > deadline)
+          throw new Error(`/sql/live answered ${r.status}: ${await r.text().catch(() => "")}`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         const done = () => {
-          if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
+          for (const dir of pgliteDir ? pgliteDirs(pgliteDir) : [])
+            rmSync(dir, { recursive: true, force: true });
           resolve();
         };
         if (proc.exitCode !== null) return done();
