@@ -5,6 +5,10 @@
  * treasury and proposal must equal what the contracts' views say, exactly. Also checks the live
  * path (a new block's effects reach a live query) and the REST routes.
  *
+ * Passes: PGlite; PGlite with the backfill's events read back from the RPC cache (`ponder_sync`)
+ * instead of built from the fetched blocks in memory (PONDER_BACKFILL_FROM_MEMORY=0, the path a
+ * restart with a warm cache takes); PostgreSQL.
+ *
  *   INDEXER_TEST_ORDERS   orders to place (default 6000)
  *   DATABASE_URL          also run against PostgreSQL
  */
@@ -58,8 +62,14 @@ async function dropSchema(databaseUrl: string | undefined): Promise<void> {
   }
 }
 
-for (const databaseUrl of [undefined, ...(DATABASE_URL ? [DATABASE_URL] : [])])
-  describe(`indexer reconciliation (${ORDERS} orders, ${databaseUrl ? "PostgreSQL" : "PGlite"})`, () => {
+const PASSES: { name: string; databaseUrl?: string; env?: Record<string, string> }[] = [
+  { name: "PGlite" },
+  { name: "PGlite, backfill read from the RPC cache", env: { PONDER_BACKFILL_FROM_MEMORY: "0" } },
+  ...(DATABASE_URL ? [{ name: "PostgreSQL", databaseUrl: DATABASE_URL }] : []),
+];
+
+for (const { name, databaseUrl, env } of PASSES)
+  describe(`indexer reconciliation (${ORDERS} orders, ${name})`, () => {
     before(async () => {
       dir = mkdtempSync(path.join(tmpdir(), "ps-indexer-test-"));
       node = await startHardhatNode(await freePort());
@@ -74,7 +84,7 @@ for (const databaseUrl of [undefined, ...(DATABASE_URL ? [DATABASE_URL] : [])])
         addressBook: book,
         databaseUrl,
         schema: SCHEMA,
-        env: { GOVERNOR_GRACE_PERIOD: String(7 * 24 * 3600) },
+        env: { GOVERNOR_GRACE_PERIOD: String(7 * 24 * 3600), ...env },
         logFile: process.env.INDEXER_TEST_PONDER_LOG,
         logLevel: process.env.INDEXER_TEST_PONDER_LOG ? "debug" : "warn",
       });
@@ -88,6 +98,16 @@ for (const databaseUrl of [undefined, ...(DATABASE_URL ? [DATABASE_URL] : [])])
       await node?.stop();
       await dropSchema(databaseUrl).catch(() => {});
       if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it(`builds the backfill's events ${env?.PONDER_BACKFILL_FROM_MEMORY === "0" ? "from the RPC cache" : "from the fetched blocks"}`, async () => {
+      // Ponder times each read of the RPC cache's logs as the `select_logs` database method.
+      const metrics = await (await fetch(`${ponder.url}/metrics`)).text();
+      const reads = Number(
+        /ponder_database_method_duration_count\{method="select_logs"\} (\d+)/.exec(metrics)?.[1] ?? 0,
+      );
+      if (env?.PONDER_BACKFILL_FROM_MEMORY === "0") assert.ok(reads > 0, "the backfill read logs back");
+      else assert.equal(reads, 0, "the backfill read no logs back");
     });
 
     it("puts a new block's trade in a live query within one block", async () => {
