@@ -23,7 +23,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
-import { decodeEventLog, encodeFunctionData, type Address, type Hex } from "viem";
+import { decodeEventLog, encodeFunctionData, keccak256, toHex, type Address, type Hex } from "viem";
 import { rng } from "../test/support/activity.ts";
 import {
   accountAt,
@@ -336,7 +336,28 @@ async function dropSchema(url: string, schema: string): Promise<void> {
   }
 }
 
+/**
+ * A fixed single-thread workload (JSON and keccak over 8 MB, like the sync's), timed: this VM's
+ * speed varies over the day by half as much again, so the figures carry the speed they were
+ * measured at. Lower is faster.
+ */
+function calibrate(): number {
+  const rows = Array.from({ length: 20_000 }, (_, i) => ({
+    blockNumber: `0x${i.toString(16)}`,
+    data: `0x${"ab".repeat(192)}`,
+    topics: [keccak256(toHex(i)), keccak256(toHex(i + 1))],
+  }));
+  const t0 = performance.now();
+  for (let k = 0; k < 3; k++) {
+    const parsed = JSON.parse(JSON.stringify(rows)) as typeof rows;
+    for (const r of parsed) keccak256(r.data as Hex);
+  }
+  return Math.round(performance.now() - t0);
+}
+
 async function main(): Promise<void> {
+  const calibrationBefore = calibrate();
+  log(`calibration: ${calibrationBefore} ms`);
   const dir = mkdtempSync(path.join(tmpdir(), "ps-indexer-bench-"));
   const node = await startHardhatNode(await freePort());
   const ponders: PonderProcess[] = [];
@@ -399,11 +420,17 @@ async function main(): Promise<void> {
       log(`PostgreSQL not reachable at ${DATABASE_URL}: skipped`);
     }
 
+    const calibrationAfter = calibrate();
     const result = {
       benchmark: "indexer",
       date: new Date().toISOString(),
       ponder: "0.16.10",
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "?", node: process.version },
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model ?? "?",
+        node: process.version,
+        calibration_ms: { before: calibrationBefore, after: calibrationAfter },
+      },
       chain: { blocks: head, txs_per_block: TXS_PER_BLOCK, orders_per_tx: BATCH, finalized_block: finalized },
       events: count.finalized,
       events_per_s_pglite: pglite.result.eventsPerS,
