@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { networkSettings } from "../src/network.ts";
 import { resetDevChainState } from "../src/lib/reset.ts";
+import { PONDER_NODE_FLAGS } from "../src/lib/node-flags.ts";
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const net = networkSettings();
@@ -24,10 +25,14 @@ if (process.env.INDEXER_KEEP_STATE !== "1") {
 }
 const bin = path.resolve(dir, "..", "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
 const port = process.env.INDEXER_PORT ? ["--port", process.env.INDEXER_PORT] : [];
-const child = spawn(process.execPath, [bin, "start", "--schema", schema, ...port, ...process.argv.slice(2)], {
-  cwd: dir,
-  stdio: "inherit",
-  env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", PGLITE_DIR: pgliteDir },
-});
+const child = spawn(
+  process.execPath,
+  [...PONDER_NODE_FLAGS, bin, "start", "--schema", schema, ...port, ...process.argv.slice(2)],
+  {
+    cwd: dir,
+    stdio: "inherit",
+    env: { ...process.env, PONDER_TELEMETRY_DISABLED: "true", PGLITE_DIR: pgliteDir },
+  },
+);
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

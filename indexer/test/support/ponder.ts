@@ -4,6 +4,7 @@ import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { PONDER_NODE_FLAGS } from "../../src/lib/node-flags.ts";
 import { pgliteDirs, resetDevChainState } from "../../src/lib/reset.ts";
 import { INDEXER_DIR } from "./chain.ts";
 
@@ -70,6 +71,7 @@ export async function startPonder(opts: PonderOptions): Promise<PonderProcess> {
   const proc = spawn(
     process.execPath,
     [
+      ...PONDER_NODE_FLAGS,
       bin,
       "--log-format",
       "json",
