@@ -39,7 +39,7 @@ import {
   type Stack,
 } from "./support/chain.ts";
 import { slotReadings, streamReadings, type MeterPlan, type SlotReadings } from "./support/meters.ts";
-import { startOracleProcess, type OracleProcess } from "./support/oracle-process.ts";
+import { chainOracleEnv, startOracleProcess, type OracleProcess } from "./support/oracle-process.ts";
 import { RpcProxy } from "./support/rpc-proxy.ts";
 
 const SLOT = 12; // seconds
@@ -137,25 +137,26 @@ describe("oracle killed between broadcast and receipt", { timeout: 240_000 }, ()
   }
 
   function oracleEnv(name: string, rpcUrl: string, brokerPort: number): Record<string, string> {
-    const clientId = `oracle-chain-crash-${name}-${process.pid}-${Date.now()}`;
-    sessions.push(clientId);
-    return {
-      RPC_URL: rpcUrl,
-      MARKET_ADDRESS: stack.market,
-      SETTLEMENT_ADDRESS: stack.settlement,
-      ORACLE_PRIVATE_KEY: oraclePrivateKey(),
-      DATA_DIR: join(dir.path, name),
-      HTTP_PORT: "0",
-      GRACE_SECONDS: String(GRACE),
-      MAX_WAIT_SECONDS: "300",
-      REPORT_WINDOW_SECONDS: String(REPORT_WINDOW),
-      TICK_MS: "250",
-      VERIFY_WORKERS: "1",
-      GAS_BUDGET: "240000",
-      GAS_PER_REPORT: "60000",
-      MQTT_CLIENT_ID: clientId,
-      ...(EXTERNAL_MQTT_URL ? { MQTT_URL: EXTERNAL_MQTT_URL } : { BROKER_PORT: String(brokerPort) }),
-    };
+    return chainOracleEnv(
+      {
+        test: "chain-crash",
+        market: stack.market,
+        settlement: stack.settlement,
+        privateKey: oraclePrivateKey(),
+        dataRoot: dir.path,
+        graceSeconds: GRACE,
+        reportWindowSeconds: REPORT_WINDOW,
+        externalMqttUrl: EXTERNAL_MQTT_URL,
+        sessions,
+      },
+      name,
+      rpcUrl,
+      {
+        GAS_BUDGET: "240000",
+        GAS_PER_REPORT: "60000",
+        ...(EXTERNAL_MQTT_URL ? {} : { BROKER_PORT: String(brokerPort) }),
+      },
+    );
   }
 
   async function allReported(slot: SlotReadings, slotStart: number): Promise<boolean> {

@@ -44,7 +44,7 @@ import {
   type Stack,
 } from "./support/chain.ts";
 import { slotReadings, streamReadings, type MeterPlan, type SlotReadings } from "./support/meters.ts";
-import { startOracleProcess, type OracleProcess } from "./support/oracle-process.ts";
+import { chainOracleEnv, startOracleProcess, type OracleProcess } from "./support/oracle-process.ts";
 
 const SLOT = 12; // seconds
 const GATE_LEAD = 2;
@@ -180,26 +180,22 @@ describe("oracle end to end on a local chain", { timeout: 280_000 }, () => {
     rpcUrl: string,
     extra: Record<string, string> = {},
   ): Record<string, string> {
-    const clientId = `oracle-chain-e2e-${name}-${process.pid}-${Date.now()}`;
-    sessions.push(clientId);
-    return {
-      RPC_URL: rpcUrl,
-      MARKET_ADDRESS: stack.market,
-      SETTLEMENT_ADDRESS: stack.settlement,
-      ORACLE_PRIVATE_KEY: oraclePrivateKey(),
-      DATA_DIR: join(dir.path, name),
-      HTTP_PORT: "0",
-      // No SLOT_SECONDS: the oracle must take the communities' 12 s slots from the chain (its
-      // default, 900 s, would put every reading in the wrong slot).
-      GRACE_SECONDS: String(GRACE),
-      MAX_WAIT_SECONDS: "300",
-      REPORT_WINDOW_SECONDS: String(REPORT_WINDOW),
-      TICK_MS: "250",
-      VERIFY_WORKERS: "1",
-      MQTT_CLIENT_ID: clientId,
-      ...(EXTERNAL_MQTT_URL ? { MQTT_URL: EXTERNAL_MQTT_URL } : {}),
-      ...extra,
-    };
+    return chainOracleEnv(
+      {
+        test: "chain-e2e",
+        market: stack.market,
+        settlement: stack.settlement,
+        privateKey: oraclePrivateKey(),
+        dataRoot: dir.path,
+        graceSeconds: GRACE,
+        reportWindowSeconds: REPORT_WINDOW,
+        externalMqttUrl: EXTERNAL_MQTT_URL,
+        sessions,
+      },
+      name,
+      rpcUrl,
+      extra,
+    );
   }
 
   /**

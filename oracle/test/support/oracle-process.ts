@@ -11,6 +11,54 @@ export interface OracleProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** What the chain tests' oracle processes have in common. */
+export interface ChainOracleSetup {
+  /** The test file's name, for MQTT client ids. */
+  test: string;
+  market: string;
+  settlement: string;
+  privateKey: string;
+  /** Each oracle's data directory is `<dataRoot>/<name>`. */
+  dataRoot: string;
+  graceSeconds: number;
+  reportWindowSeconds: number;
+  /** An external broker (MQTT_URL); otherwise each oracle runs its embedded one. */
+  externalMqttUrl?: string;
+  /** Receives each MQTT client id, so that the test can drop its broker session afterwards. */
+  sessions: string[];
+}
+
+/**
+ * The environment of one oracle process against a test chain. No SLOT_SECONDS: the oracle must take
+ * the communities' slot length from the chain (its default, 900 s, would put every reading in the
+ * wrong slot). `extra` adds or overrides variables (BROKER_PORT, gas budget, …).
+ */
+export function chainOracleEnv(
+  setup: ChainOracleSetup,
+  name: string,
+  rpcUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const clientId = `oracle-${setup.test}-${name}-${process.pid}-${Date.now()}`;
+  setup.sessions.push(clientId);
+  return {
+    RPC_URL: rpcUrl,
+    MARKET_ADDRESS: setup.market,
+    SETTLEMENT_ADDRESS: setup.settlement,
+    ORACLE_PRIVATE_KEY: setup.privateKey,
+    DATA_DIR: join(setup.dataRoot, name),
+    HTTP_PORT: "0",
+    GRACE_SECONDS: String(setup.graceSeconds),
+    MAX_WAIT_SECONDS: "300",
+    REPORT_WINDOW_SECONDS: String(setup.reportWindowSeconds),
+    TICK_MS: "250",
+    VERIFY_WORKERS: "1",
+    MQTT_CLIENT_ID: clientId,
+    ...(setup.externalMqttUrl ? { MQTT_URL: setup.externalMqttUrl } : {}),
+    ...extra,
+  };
+}
+
 export const exited = (child: ChildProcess) =>
   new Promise<void>((resolve) =>
     child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve()),
