@@ -8,8 +8,10 @@
  *      FINALITY_BLOCKS (30) blocks, which Ponder treats as unfinalized on a chain it does not know
  *   3. `ponder start` with PGlite, then with PostgreSQL (DATABASE_URL, default
  *      postgresql://postgres@127.0.0.1:5432/test; skipped if unreachable). Historical sync: the
- *      events of the finalized blocks over the time from "Started backfill indexing" (Ponder's own
- *      log) until GET /ready answers 200 (backfill done, indexes built): events/s. Then the tail,
+ *      events of the blocks that run backfilled (up to Ponder's finalized block at its start, which
+ *      moves with the head: the PostgreSQL run, after the realtime measurement, backfills more) over
+ *      the time from "Started backfill indexing" (Ponder's own log) until GET /ready answers 200
+ *      (backfill done, indexes built): events/s. Then the tail,
  *      indexed block by block as live blocks are (with reorg bookkeeping): its events over the
  *      time until the head is indexed
  *   4. realtime: 1-second interval blocks with a trade in each; for each, how many blocks the chain
@@ -174,11 +176,29 @@ async function generate(stack: Stack, traders: Address[], meterOf: Map<Address, 
   log(`generated ${events} events in ${block} blocks in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+/** The protocol's events in blocks [from, to]. */
+async function countEvents(stack: Stack, from: number, to: number): Promise<number> {
+  let n = 0;
+  for (let b = from; b <= to; b += 10) {
+    const logs = await stack.pub.getLogs({
+      address: [stack.market, stack.settlement, stack.governor, stack.keeper],
+      fromBlock: BigInt(b),
+      toBlock: BigInt(Math.min(b + 9, to)),
+    });
+    n += logs.length;
+  }
+  return n;
+}
+
 interface SyncResult {
-  /** Historical sync: finalized events over "Started backfill indexing" → GET /ready. */
+  /** The last block of the historical sync; its events over the time below. */
+  backfilledTo: number;
+  events: number;
+  /** Historical sync: the backfilled events over "Started backfill indexing" → GET /ready. */
   seconds: number;
   eventsPerS: number;
   /** The unfinalized tail, indexed block by block after /ready, until the head. */
+  tailEvents: number;
   tailSeconds: number;
   tailEventsPerS: number;
   wallSeconds: number;
@@ -187,8 +207,7 @@ interface SyncResult {
 async function timedSync(
   url: string,
   book: string,
-  count: { finalized: number; tail: number },
-  head: number,
+  stack: Stack,
   databaseUrl: string | undefined,
   schema: string,
 ): Promise<{ result: SyncResult; ponder: PonderProcess }> {
@@ -205,6 +224,7 @@ async function timedSync(
   // Polled gently: every request is served by the thread that indexes. The times come from
   // Ponder's own log lines.
   await ponder.ready(900_000, 500);
+  const head = Number(await stack.pub.getBlockNumber());
   await ponder.waitForBlock(head, 300_000, 50);
   const caughtUp = Date.now();
   const wallSeconds = (caughtUp - started) / 1000;
@@ -213,24 +233,33 @@ async function timedSync(
     .split("\n")
     .map((l) => {
       try {
-        return JSON.parse(l) as { msg: string; time: number; endpoint?: string };
+        return JSON.parse(l) as { msg: string; time: number; endpoint?: string; block_range?: string };
       } catch {
         return undefined;
       }
     });
-  const begin = lines.find((l) => l?.msg === "Started backfill indexing")?.time;
+  const started_ = lines.find((l) => l?.msg === "Started backfill indexing");
+  const begin = started_?.time;
   const ready = lines.find(
     (l) => l?.msg === "Started returning 200 responses" && l.endpoint === "/ready",
   )?.time;
   if (!begin || !ready) throw new Error(`no backfill start or readiness in the log (${logFile})`);
+  // The blocks Ponder backfilled (up to what it took as finalized: it moves with the head, so a run
+  // after the realtime measurement backfills more) and the ones it then indexed as live.
+  const [, to] = JSON.parse(started_!.block_range ?? "[0,0]") as [number, number];
+  const events = await countEvents(stack, stack.startBlock, to);
+  const tailEvents = await countEvents(stack, to + 1, head);
   const seconds = (ready - begin) / 1000;
   const tailSeconds = (caughtUp - ready) / 1000;
   return {
     result: {
+      backfilledTo: to,
+      events,
       seconds,
-      eventsPerS: Math.round(count.finalized / seconds),
+      eventsPerS: Math.round(events / seconds),
+      tailEvents,
       tailSeconds,
-      tailEventsPerS: Math.round(count.tail / tailSeconds),
+      tailEventsPerS: Math.round(tailEvents / tailSeconds),
       wallSeconds,
     },
     ponder,
@@ -391,7 +420,7 @@ async function main(): Promise<void> {
       return;
     }
 
-    const pglite = await timedSync(node.url, book, count, head, undefined, "bench");
+    const pglite = await timedSync(node.url, book, stack, undefined, "bench");
     ponders.push(pglite.ponder);
     log(
       `PGlite: historical ${pglite.result.seconds.toFixed(1)} s → ${pglite.result.eventsPerS} events/s; tail ${pglite.result.tailSeconds.toFixed(1)} s → ${pglite.result.tailEventsPerS} events/s (wall ${pglite.result.wallSeconds.toFixed(1)} s)`,
@@ -406,7 +435,7 @@ async function main(): Promise<void> {
     if (await pgReachable(DATABASE_URL)) {
       const schema = `indexer_bench_${process.pid}`;
       try {
-        const r = await timedSync(node.url, book, count, head, DATABASE_URL, schema);
+        const r = await timedSync(node.url, book, stack, DATABASE_URL, schema);
         ponders.push(r.ponder);
         postgres = r.result;
         await r.ponder.stop();
@@ -436,10 +465,15 @@ async function main(): Promise<void> {
       events_per_s_pglite: pglite.result.eventsPerS,
       events_per_s_postgres: postgres?.eventsPerS ?? null,
       historical_seconds: { pglite: round(pglite.result.seconds), postgres: round(postgres?.seconds) },
+      backfilled: {
+        note: "each run's historical sync: blocks 1..to (Ponder's finalized block then) and their events",
+        pglite: { to: pglite.result.backfilledTo, events: pglite.result.events },
+        postgres: postgres ? { to: postgres.backfilledTo, events: postgres.events } : null,
+      },
       unfinalized_tail: {
         blocks: FINALITY_BLOCKS,
-        events: count.tail,
-        note: "the last 30 blocks, indexed one block at a time with reorg bookkeeping, as live blocks are",
+        events: { pglite: pglite.result.tailEvents, postgres: postgres?.tailEvents ?? null },
+        note: "the blocks after the historical sync, indexed one block at a time with reorg bookkeeping, as live blocks are",
         events_per_s_pglite: pglite.result.tailEventsPerS,
         events_per_s_postgres: postgres?.tailEventsPerS ?? null,
       },
