@@ -238,15 +238,15 @@ async function timedSync(
         return undefined;
       }
     });
-  const started_ = lines.find((l) => l?.msg === "Started backfill indexing");
-  const begin = started_?.time;
+  const backfillStart = lines.find((l) => l?.msg === "Started backfill indexing");
+  const begin = backfillStart?.time;
   const ready = lines.find(
     (l) => l?.msg === "Started returning 200 responses" && l.endpoint === "/ready",
   )?.time;
   if (!begin || !ready) throw new Error(`no backfill start or readiness in the log (${logFile})`);
   // The blocks Ponder backfilled (up to what it took as finalized: it moves with the head, so a run
   // after the realtime measurement backfills more) and the ones it then indexed as live.
-  const [, to] = JSON.parse(started_!.block_range ?? "[0,0]") as [number, number];
+  const [, to] = JSON.parse(backfillStart!.block_range ?? "[0,0]") as [number, number];
   const events = await countEvents(stack, stack.startBlock, to);
   const tailEvents = await countEvents(stack, to + 1, head);
   const seconds = (ready - begin) / 1000;
@@ -397,15 +397,10 @@ async function main(): Promise<void> {
     await generate(stack, traders, meterOf);
     const head = Number(await stack.pub.getBlockNumber());
     const finalized = head - FINALITY_BLOCKS;
-    const count = { finalized: 0, tail: 0 };
-    for (let from = stack.startBlock; from <= head; from += 10) {
-      const logs = await stack.pub.getLogs({
-        address: [stack.market, stack.settlement, stack.governor, stack.keeper],
-        fromBlock: BigInt(from),
-        toBlock: BigInt(Math.min(from + 9, head)),
-      });
-      for (const l of logs) count[Number(l.blockNumber) <= finalized ? "finalized" : "tail"]++;
-    }
+    const count = {
+      finalized: await countEvents(stack, stack.startBlock, finalized),
+      tail: await countEvents(stack, finalized + 1, head),
+    };
     log(
       `chain: ${head} blocks, ${count.finalized} events up to block ${finalized}, ${count.tail} in the last ${FINALITY_BLOCKS}`,
     );

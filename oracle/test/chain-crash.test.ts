@@ -31,7 +31,6 @@ import {
   accountAt,
   deployStack,
   marketAbi,
-  oraclePrivateKey,
   settlementAbi,
   startHardhatNode,
   type Call,
@@ -140,13 +139,10 @@ describe("oracle killed between broadcast and receipt", { timeout: 240_000 }, ()
     return chainOracleEnv(
       {
         test: "chain-crash",
-        market: stack.market,
-        settlement: stack.settlement,
-        privateKey: oraclePrivateKey(),
+        stack,
         dataRoot: dir.path,
         graceSeconds: GRACE,
         reportWindowSeconds: REPORT_WINDOW,
-        externalMqttUrl: EXTERNAL_MQTT_URL,
         sessions,
       },
       name,

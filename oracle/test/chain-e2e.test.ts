@@ -37,7 +37,6 @@ import {
   type Call,
   deployStack,
   marketAbi,
-  oraclePrivateKey,
   settlementAbi,
   startHardhatNode,
   type HardhatNode,
@@ -183,13 +182,10 @@ describe("oracle end to end on a local chain", { timeout: 280_000 }, () => {
     return chainOracleEnv(
       {
         test: "chain-e2e",
-        market: stack.market,
-        settlement: stack.settlement,
-        privateKey: oraclePrivateKey(),
+        stack,
         dataRoot: dir.path,
         graceSeconds: GRACE,
         reportWindowSeconds: REPORT_WINDOW,
-        externalMqttUrl: EXTERNAL_MQTT_URL,
         sessions,
       },
       name,

@@ -1,6 +1,8 @@
 /** The oracle as a child process (`src/main.ts`), with its JSON log lines observable by the test. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { EXTERNAL_MQTT_URL } from "../helpers.ts";
+import { oraclePrivateKey, type Stack } from "./chain.ts";
 
 export interface OracleProcess {
   child: ChildProcess;
@@ -15,23 +17,21 @@ export interface OracleProcess {
 export interface ChainOracleSetup {
   /** The test file's name, for MQTT client ids. */
   test: string;
-  market: string;
-  settlement: string;
-  privateKey: string;
+  stack: Pick<Stack, "market" | "settlement">;
   /** Each oracle's data directory is `<dataRoot>/<name>`. */
   dataRoot: string;
   graceSeconds: number;
   reportWindowSeconds: number;
-  /** An external broker (MQTT_URL); otherwise each oracle runs its embedded one. */
-  externalMqttUrl?: string;
   /** Receives each MQTT client id, so that the test can drop its broker session afterwards. */
   sessions: string[];
 }
 
 /**
- * The environment of one oracle process against a test chain. No SLOT_SECONDS: the oracle must take
- * the communities' slot length from the chain (its default, 900 s, would put every reading in the
- * wrong slot). `extra` adds or overrides variables (BROKER_PORT, gas budget, …).
+ * The environment of one oracle process against a test chain: the oracle account's key, the
+ * external broker when MQTT_URL is set (otherwise each oracle runs its embedded one). No
+ * SLOT_SECONDS: the oracle must take the communities' slot length from the chain (its default,
+ * 900 s, would put every reading in the wrong slot). `extra` adds or overrides variables
+ * (BROKER_PORT, gas budget, …).
  */
 export function chainOracleEnv(
   setup: ChainOracleSetup,
@@ -43,9 +43,9 @@ export function chainOracleEnv(
   setup.sessions.push(clientId);
   return {
     RPC_URL: rpcUrl,
-    MARKET_ADDRESS: setup.market,
-    SETTLEMENT_ADDRESS: setup.settlement,
-    ORACLE_PRIVATE_KEY: setup.privateKey,
+    MARKET_ADDRESS: setup.stack.market,
+    SETTLEMENT_ADDRESS: setup.stack.settlement,
+    ORACLE_PRIVATE_KEY: oraclePrivateKey(),
     DATA_DIR: join(setup.dataRoot, name),
     HTTP_PORT: "0",
     GRACE_SECONDS: String(setup.graceSeconds),
@@ -54,7 +54,7 @@ export function chainOracleEnv(
     TICK_MS: "250",
     VERIFY_WORKERS: "1",
     MQTT_CLIENT_ID: clientId,
-    ...(setup.externalMqttUrl ? { MQTT_URL: setup.externalMqttUrl } : {}),
+    ...(EXTERNAL_MQTT_URL ? { MQTT_URL: EXTERNAL_MQTT_URL } : {}),
     ...extra,
   };
 }
