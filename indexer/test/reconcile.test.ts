@@ -7,7 +7,8 @@
  *
  * Passes: PGlite; PGlite with the backfill's events read back from the RPC cache (`ponder_sync`)
  * instead of built from the fetched blocks in memory (PONDER_BACKFILL_FROM_MEMORY=0, the path a
- * restart with a warm cache takes); PostgreSQL.
+ * restart with a warm cache takes) and each batch written before the next is indexed
+ * (PONDER_PIPELINE_FLUSH=0, Ponder's own order); PostgreSQL.
  *
  *   INDEXER_TEST_ORDERS   orders to place (default 6000)
  *   DATABASE_URL          also run against PostgreSQL
@@ -64,7 +65,10 @@ async function dropSchema(databaseUrl: string | undefined): Promise<void> {
 
 const PASSES: { name: string; databaseUrl?: string; env?: Record<string, string> }[] = [
   { name: "PGlite" },
-  { name: "PGlite, backfill read from the RPC cache", env: { PONDER_BACKFILL_FROM_MEMORY: "0" } },
+  {
+    name: "PGlite, backfill read from the RPC cache, written in line",
+    env: { PONDER_BACKFILL_FROM_MEMORY: "0", PONDER_PIPELINE_FLUSH: "0" },
+  },
   ...(DATABASE_URL ? [{ name: "PostgreSQL", databaseUrl: DATABASE_URL }] : []),
 ];
 
@@ -108,6 +112,17 @@ for (const { name, databaseUrl, env } of PASSES)
       );
       if (env?.PONDER_BACKFILL_FROM_MEMORY === "0") assert.ok(reads > 0, "the backfill read logs back");
       else assert.equal(reads, 0, "the backfill read no logs back");
+    });
+
+    it(`writes each batch ${env?.PONDER_PIPELINE_FLUSH === "0" ? "before indexing the next" : "while indexing the next"}`, async () => {
+      // The patched loop times a batch's write that overlaps the next batch as `pipelined_write`.
+      const metrics = await (await fetch(`${ponder.url}/metrics`)).text();
+      const pipelined = /ponder_historical_transform_duration\{step="pipelined_write"\} ([\d.]+)/.exec(
+        metrics,
+      );
+      if (env?.PONDER_PIPELINE_FLUSH === "0")
+        assert.equal(pipelined, null, "no batch was written in the background");
+      else assert.ok(Number(pipelined?.[1]) > 0, "batches were written in the background");
     });
 
     it("puts a new block's trade in a live query within one block", async () => {
