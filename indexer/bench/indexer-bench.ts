@@ -16,6 +16,9 @@
  *      time until the head is indexed
  *   4. realtime: 1-second interval blocks with a trade in each; for each, how many blocks the chain
  *      was ahead when the trade became visible through the REST API (`realtime_lag_blocks`, the max)
+ *   5. PGlite once more with PONDER_BACKFILL_CACHE_WRITES=1 (`rpc_cache_written`): the local chain's
+ *      RPC cache is disabled, so the runs above do not write the fetched blocks to ponder_sync; a
+ *      network whose cache is kept (Amoy, Polygon) does, and this run measures that
  *
  * Prints and writes docs/benchmarks/indexer.json.
  *
@@ -210,6 +213,7 @@ async function timedSync(
   stack: Stack,
   databaseUrl: string | undefined,
   schema: string,
+  { env, tail = true }: { env?: Record<string, string>; tail?: boolean } = {},
 ): Promise<{ result: SyncResult; ponder: PonderProcess }> {
   const logFile = path.join(tmpdir(), `ps-indexer-bench-${schema}.log`);
   const started = Date.now();
@@ -218,6 +222,7 @@ async function timedSync(
     addressBook: book,
     databaseUrl,
     schema,
+    env,
     logFile,
     logLevel: "info",
   });
@@ -225,7 +230,7 @@ async function timedSync(
   // Ponder's own log lines.
   await ponder.ready(900_000, 500);
   const head = Number(await stack.pub.getBlockNumber());
-  await ponder.waitForBlock(head, 300_000, 50);
+  if (tail) await ponder.waitForBlock(head, 300_000, 50);
   const caughtUp = Date.now();
   const wallSeconds = (caughtUp - started) / 1000;
   const lines = ponder
@@ -248,7 +253,7 @@ async function timedSync(
   // after the realtime measurement backfills more) and the ones it then indexed as live.
   const [, to] = JSON.parse(backfillStart!.block_range ?? "[0,0]") as [number, number];
   const events = await countEvents(stack, stack.startBlock, to);
-  const tailEvents = await countEvents(stack, to + 1, head);
+  const tailEvents = tail ? await countEvents(stack, to + 1, head) : 0;
   const seconds = (ready - begin) / 1000;
   const tailSeconds = (caughtUp - ready) / 1000;
   return {
@@ -426,6 +431,18 @@ async function main(): Promise<void> {
     );
     await pglite.ponder.stop();
 
+    // As on a network whose RPC cache is kept (Amoy, Polygon): the fetched blocks are also
+    // written to ponder_sync, which this dev chain (cache disabled) skips.
+    const cached = await timedSync(node.url, book, stack, undefined, "bench_cached", {
+      env: { PONDER_BACKFILL_CACHE_WRITES: "1" },
+      tail: false,
+    });
+    ponders.push(cached.ponder);
+    await cached.ponder.stop();
+    log(
+      `PGlite, RPC cache written: historical ${cached.result.seconds.toFixed(1)} s → ${cached.result.eventsPerS} events/s`,
+    );
+
     let postgres: SyncResult | undefined;
     if (await pgReachable(DATABASE_URL)) {
       const schema = `indexer_bench_${process.pid}`;
@@ -460,6 +477,12 @@ async function main(): Promise<void> {
       events_per_s_pglite: pglite.result.eventsPerS,
       events_per_s_postgres: postgres?.eventsPerS ?? null,
       historical_seconds: { pglite: round(pglite.result.seconds), postgres: round(postgres?.seconds) },
+      rpc_cache_written: {
+        note: "PGlite again, writing the fetched blocks to ponder_sync as on a network whose RPC cache is kept; this dev chain's cache is disabled, so the runs above skip those writes",
+        events_per_s_pglite: cached.result.eventsPerS,
+        historical_seconds_pglite: round(cached.result.seconds),
+        backfilled: { to: cached.result.backfilledTo, events: cached.result.events },
+      },
       backfilled: {
         note: "each run's historical sync: blocks 1..to (Ponder's finalized block then) and their events",
         pglite: { to: pglite.result.backfilledTo, events: pglite.result.events },
