@@ -186,6 +186,49 @@ for (const { name, databaseUrl, env } of PASSES)
       await ponder.waitForBlock(Number(await stack.pub.getBlockNumber()));
     });
 
+    it("reverts a reorged block's effects and indexes the new fork from the reverted state", async () => {
+      // The cache stays whole after the backfill (patches/ponder): a reorg must drop it, or the
+      // new fork's trade below would start from the reorged-out level and balances. The checks
+      // that follow compare that level and those balances with the contracts.
+      const { market } = stack;
+      const [maker, taker] = [activity.traders[5]!, activity.traders[6]!];
+      const meterOf = (t: Address) =>
+        activity.meters.find((m) => m.owner === t && m.communityId === 1)!.meterId;
+      const slotStart = ((await stack.now()) / 900n + 9n) * 900n;
+      const order = (isBid: boolean, t: Address, amountWh: bigint) =>
+        ({
+          communityId: 1,
+          slotStart: Number(slotStart),
+          isBid,
+          tick: 110,
+          amountWh,
+          meterId: meterOf(t),
+          orderType: 0,
+        }) as const;
+      const trades = async () => (await client.db.select().from(schema.trades)).length;
+      const before = await trades();
+      const snapshot = await stack.rpc("evm_snapshot", []);
+      await stack.send(market, energyMarketAbi, "placeOrder", [order(false, maker, 300n)], maker);
+      await stack.send(market, energyMarketAbi, "placeOrder", [order(true, taker, 300n)], taker);
+      const reorgedHead = await stack.pub.getBlockNumber();
+      await ponder.waitForBlock(Number(reorgedHead));
+      assert.equal(await trades(), before + 1, "the trade to be reorged out is indexed");
+
+      // A longer fork without it, then a trade on the same level in it.
+      await stack.rpc("evm_revert", [snapshot]);
+      await stack.rpc("evm_mine", []);
+      await stack.send(market, energyMarketAbi, "placeOrder", [order(false, maker, 200n)], maker);
+      await stack.send(market, energyMarketAbi, "placeOrder", [order(true, taker, 50n)], taker);
+      const head = await stack.pub.getBlockNumber();
+      assert.ok(head > reorgedHead, `the fork is longer (${head} > ${reorgedHead})`);
+      await ponder.waitForBlock(Number(head));
+      const rows = await client.db.select().from(schema.trades);
+      assert.equal(rows.length, before + 1, "the reorged-out trade is gone, the fork's is there");
+      assert.ok(rows.some((t) => t.amountWh === 50n && t.tick === 110));
+      activity.levels.push({ marketId: (1n << 40n) | slotStart, isBid: false, tick: 110 });
+      activity.markets.push((1n << 40n) | slotStart);
+    });
+
     it("indexes every book level exactly as OrderBook.level", async () => {
       const rows = await readTable(ponder.url, "bookLevels", schema.bookLevels);
       const key = (m: bigint, b: boolean, t: number) => `${m}:${b}:${t}`;
