@@ -47,6 +47,8 @@ export interface PonderOptions {
   logLevel?: string;
   /** Copy of Ponder's whole output. */
   logFile?: string;
+  /** Another Ponder app's directory (a test fixture); default the indexer. */
+  root?: string;
 }
 
 export async function startPonder(opts: PonderOptions): Promise<PonderProcess> {
@@ -73,6 +75,7 @@ export async function startPonder(opts: PonderOptions): Promise<PonderProcess> {
     [
       ...PONDER_NODE_FLAGS,
       bin,
+      ...(opts.root ? ["--root", opts.root] : []),
       "--log-format",
       "json",
       "--log-level",
