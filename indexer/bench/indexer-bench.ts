@@ -36,11 +36,11 @@ import {
   accountAt,
   deployStack,
   energyMarketAbi,
-  mockUsdcAbi,
   ROOT,
   startHardhatNode,
   type Stack,
 } from "../test/support/chain.ts";
+import { openCommunity, placeOrderCall } from "../test/support/community.ts";
 import { freePort, startPonder, type PonderProcess } from "../test/support/ponder.ts";
 
 const TARGET_EVENTS = Number(process.env.INDEXER_BENCH_EVENTS ?? 100_000);
@@ -55,39 +55,6 @@ const FINALITY_BLOCKS = 30;
 const OUT = path.join(ROOT, "docs", "benchmarks", "indexer.json");
 
 const log = (s: string) => console.log(`[bench:indexer] ${s}`);
-
-async function setup(stack: Stack, traders: Address[]): Promise<Map<Address, number>> {
-  const { market } = stack;
-  const FUNDS = 10n ** 15n;
-  for (const t of traders) {
-    await stack.send(stack.usdc, mockUsdcAbi, "mint", [t, FUNDS]);
-    await stack.send(stack.usdc, mockUsdcAbi, "approve", [market, FUNDS], t);
-    await stack.send(market, energyMarketAbi, "deposit", [FUNDS], t);
-  }
-  await stack.send(market, energyMarketAbi, "createCommunity", [
-    "Bench Grid",
-    {
-      slotLength: 900,
-      gateLead: 300,
-      horizon: 7 * 86400,
-      tickSize: 1000n,
-      minOrderWh: 1n,
-      bondPerKwh: 1000n,
-      feeBps: 100,
-      priceFeed: "0x0000000000000000000000000000000000000000",
-      bandBps: 0,
-      maxFeedAge: 0,
-    },
-  ]);
-  const meterOf = new Map<Address, number>();
-  let id = 0;
-  for (const t of traders) {
-    await stack.send(market, energyMarketAbi, "join", [1], t);
-    await stack.send(market, energyMarketAbi, "registerMeter", [1, 2, 10_000, accountAt(30).address], t);
-    meterOf.set(t, ++id);
-  }
-  return meterOf;
-}
 
 async function generate(stack: Stack, traders: Address[], meterOf: Map<Address, number>): Promise<void> {
   const rand = rng(42);
@@ -150,21 +117,7 @@ async function generate(stack: Stack, traders: Address[], meterOf: Map<Address, 
       if (n >= 500) continue;
       levelCount.set(key, n + 1);
       calls.push(
-        encodeFunctionData({
-          abi: energyMarketAbi,
-          functionName: "placeOrder",
-          args: [
-            {
-              communityId: 1,
-              slotStart: Number(slotStart),
-              isBid,
-              tick,
-              amountWh: BigInt(int(1, 500)),
-              meterId: meterOf.get(t)!,
-              orderType: 0,
-            },
-          ],
-        }),
+        placeOrderCall({ slotStart, isBid, tick, amountWh: BigInt(int(1, 500)), meterId: meterOf.get(t)! }),
       );
     }
     const hash = await stack.wallet.sendTransaction({
@@ -291,21 +244,7 @@ async function realtimeLag(
   try {
     for (let k = 0; k < REALTIME_SAMPLES; k++) {
       const order = (isBid: boolean, t: Address) =>
-        encodeFunctionData({
-          abi: energyMarketAbi,
-          functionName: "placeOrder",
-          args: [
-            {
-              communityId: 1,
-              slotStart,
-              isBid,
-              tick: 120,
-              amountWh: 10n,
-              meterId: meterOf.get(t)!,
-              orderType: 0,
-            },
-          ],
-        });
+        placeOrderCall({ slotStart, isBid, tick: 120, amountWh: 10n, meterId: meterOf.get(t)! });
       await stack.wallet.sendTransaction({
         account: a,
         to: stack.market,
@@ -415,7 +354,7 @@ async function main(): Promise<void> {
   try {
     const stack = await deployStack(node.url);
     const traders = Array.from({ length: 8 }, (_, i) => accountAt(i + 1).address);
-    const meterOf = await setup(stack, traders);
+    const meterOf = await openCommunity(stack, traders, "Bench Grid");
     await generate(stack, traders, meterOf);
     const head = Number(await stack.pub.getBlockNumber());
     const finalized = head - FINALITY_BLOCKS;

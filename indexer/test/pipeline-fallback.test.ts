@@ -8,17 +8,17 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { encodeFunctionData, parseEventLogs, type Hex } from "viem";
+import { parseEventLogs, type Hex } from "viem";
 import {
   accountAt,
   deployStack,
   energyMarketAbi,
   INDEXER_DIR,
-  mockUsdcAbi,
   startHardhatNode,
   type HardhatNode,
   type Stack,
 } from "./support/chain.ts";
+import { openCommunity, placeOrderCall } from "./support/community.ts";
 import { freePort, startPonder, type PonderProcess } from "./support/ponder.ts";
 
 const FIXTURE = path.join(INDEXER_DIR, "test", "fixtures", "pipeline-fallback");
@@ -33,56 +33,14 @@ describe("pipelined backfill flush, with handlers that delete rows", () => {
     node = await startHardhatNode(await freePort());
     stack = await deployStack(node.url);
     const trader = accountAt(1).address;
-    const funds = 10n ** 15n;
-    await stack.send(stack.usdc, mockUsdcAbi, "mint", [trader, funds]);
-    await stack.send(stack.usdc, mockUsdcAbi, "approve", [stack.market, funds], trader);
-    await stack.send(stack.market, energyMarketAbi, "deposit", [funds], trader);
-    await stack.send(stack.market, energyMarketAbi, "createCommunity", [
-      "Fallback Grid",
-      {
-        slotLength: 900,
-        gateLead: 300,
-        horizon: 7 * 86400,
-        tickSize: 1000n,
-        minOrderWh: 1n,
-        bondPerKwh: 1000n,
-        feeBps: 100,
-        priceFeed: "0x0000000000000000000000000000000000000000",
-        bandBps: 0,
-        maxFeedAge: 0,
-      },
-    ]);
-    await stack.send(stack.market, energyMarketAbi, "join", [1], trader);
-    await stack.send(
-      stack.market,
-      energyMarketAbi,
-      "registerMeter",
-      [1, 2, 10_000, accountAt(30).address],
-      trader,
-    );
+    const meterId = (await openCommunity(stack, [trader], "Fallback Grid")).get(trader)!;
     const slotStart = Number(((await stack.now()) / 900n + 8n) * 900n);
     // Resting bids only (no trades): 5 transactions of 40 orders, amounts 1..200.
     for (let tx = 0; tx < 5; tx++) {
       const calls: Hex[] = [];
       for (let k = 0; k < 40; k++) {
         const amountWh = BigInt(tx * 40 + k + 1);
-        calls.push(
-          encodeFunctionData({
-            abi: energyMarketAbi,
-            functionName: "placeOrder",
-            args: [
-              {
-                communityId: 1,
-                slotStart,
-                isBid: true,
-                tick: 100 + (k % 7),
-                amountWh,
-                meterId: 1,
-                orderType: 0,
-              },
-            ],
-          }),
-        );
+        calls.push(placeOrderCall({ slotStart, isBid: true, tick: 100 + (k % 7), amountWh, meterId }));
       }
       const hash = await stack.send(stack.market, energyMarketAbi, "multicall", [calls], trader);
       const receipt = await stack.pub.waitForTransactionReceipt({ hash });

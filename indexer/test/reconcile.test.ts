@@ -135,22 +135,24 @@ for (const { name, databaseUrl, env } of PASSES)
       else assert.ok(Number(pipelined?.[1]) > 0, "batches were written in the background");
     });
 
-    it("puts a new block's trade in a live query within one block", async () => {
-      const { market } = stack;
-      const [maker, taker] = [activity.traders[3]!, activity.traders[4]!];
-      const meterOf = (t: Address) =>
-        activity.meters.find((m) => m.owner === t && m.communityId === 1)!.meterId;
-      const slotStart = ((await stack.now()) / 900n + 8n) * 900n;
-      const order = (isBid: boolean, t: Address, amountWh: bigint) =>
+    /** A limit order of a trader (with its community-1 meter) in community 1's `slotStart` at `tick`. */
+    const orderIn =
+      (slotStart: bigint, tick: number) => (isBid: boolean, trader: Address, amountWh: bigint) =>
         ({
           communityId: 1,
           slotStart: Number(slotStart),
           isBid,
-          tick: 100,
+          tick,
           amountWh,
-          meterId: meterOf(t),
+          meterId: activity.meters.find((m) => m.owner === trader && m.communityId === 1)!.meterId,
           orderType: 0,
         }) as const;
+
+    it("puts a new block's trade in a live query within one block", async () => {
+      const { market } = stack;
+      const [maker, taker] = [activity.traders[3]!, activity.traders[4]!];
+      const slotStart = ((await stack.now()) / 900n + 8n) * 900n;
+      const order = orderIn(slotStart, 100);
       await stack.send(market, energyMarketAbi, "placeOrder", [order(false, maker, 500n)], maker);
       const before = (await client.db.select().from(schema.trades)).length;
       await ponder.liveQueriesReady();
@@ -192,19 +194,8 @@ for (const { name, databaseUrl, env } of PASSES)
       // that follow compare that level and those balances with the contracts.
       const { market } = stack;
       const [maker, taker] = [activity.traders[5]!, activity.traders[6]!];
-      const meterOf = (t: Address) =>
-        activity.meters.find((m) => m.owner === t && m.communityId === 1)!.meterId;
       const slotStart = ((await stack.now()) / 900n + 9n) * 900n;
-      const order = (isBid: boolean, t: Address, amountWh: bigint) =>
-        ({
-          communityId: 1,
-          slotStart: Number(slotStart),
-          isBid,
-          tick: 110,
-          amountWh,
-          meterId: meterOf(t),
-          orderType: 0,
-        }) as const;
+      const order = orderIn(slotStart, 110);
       const trades = async () => (await client.db.select().from(schema.trades)).length;
       const before = await trades();
       const snapshot = await stack.rpc("evm_snapshot", []);

@@ -6,6 +6,7 @@
  * treasury proposals (executed, cancelled, defeated). Deterministic for a seed.
  */
 import { decodeEventLog, encodeAbiParameters, encodeFunctionData, type Address, type Hex } from "viem";
+import { COMMUNITY_PARAMS } from "./community.ts";
 import {
   accountAt,
   deliverySettlementAbi,
@@ -92,29 +93,14 @@ export async function runActivity(stack: Stack, opts: ActivityOptions): Promise<
     await send(market, energyMarketAbi, "deposit", [FUNDS / 2n], t);
   }
   const communityParams = [
+    { ...COMMUNITY_PARAMS, horizon: 2 * 86400 },
     {
-      slotLength: 900,
-      gateLead: 300,
-      horizon: 2 * 86400,
-      tickSize: 1000n,
-      minOrderWh: 1n,
-      bondPerKwh: 1000n,
-      feeBps: 100,
-      priceFeed: "0x0000000000000000000000000000000000000000",
-      bandBps: 0,
-      maxFeedAge: 0,
-    },
-    {
-      slotLength: 900,
-      gateLead: 300,
+      ...COMMUNITY_PARAMS,
       horizon: 2 * 86400,
       tickSize: 2000n,
       minOrderWh: 10n,
       bondPerKwh: 3000n,
       feeBps: 250,
-      priceFeed: "0x0000000000000000000000000000000000000000",
-      bandBps: 0,
-      maxFeedAge: 0,
     },
   ] as const;
   const communities = [1, 2];
