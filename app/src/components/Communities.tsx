@@ -1,0 +1,314 @@
+"use client";
+import { energyMarketAbi, treasuryGovernorAbi } from "@powershare/contracts";
+import Link from "next/link";
+import { useId, useState } from "react";
+import { isAddress, type Abi, type Address } from "viem";
+import { useAccount, useWalletClient } from "wagmi";
+import { useAppConfig } from "@/hooks/useAppConfig";
+import { useIsMember } from "@/hooks/useChainState";
+import { useCommunities, useCommunity } from "@/hooks/useIndexer";
+import { useTx } from "@/hooks/useTx";
+import type { Proposal } from "@/lib/indexer";
+import { formatKwh, formatUsdc, parseUsdc, shortAddress } from "@/lib/units";
+
+export function CommunitiesList() {
+  const c = useCommunities();
+  if (c.isError) return <p className="error">The indexer cannot be reached.</p>;
+  if (!c.data) return <p className="muted">Loading communities…</p>;
+  if (c.data.length === 0) return <p className="muted">No community yet.</p>;
+  return (
+    <div className="grid cols-3">
+      {c.data.map((x) => (
+        <Link
+          key={x.id}
+          href={`/communities/${x.id}`}
+          className="panel"
+          style={{ color: "inherit", textDecoration: "none" }}
+        >
+          <h2>{x.name}</h2>
+          <dl className="kv">
+            <dt>Members</dt>
+            <dd>{x.members}</dd>
+            <dt>Meters</dt>
+            <dd>{x.meters}</dd>
+            <dt>Slots</dt>
+            <dd>{x.slotLength / 60} min</dd>
+            <dt>Fee</dt>
+            <dd>{x.feeBps / 100}%</dd>
+            <dt>Traded</dt>
+            <dd>{formatKwh(x.tradedWh, 1)} kWh</dd>
+            <dt>Treasury</dt>
+            <dd>{formatUsdc(x.treasuryBalance)} USDC</dd>
+            <dt>Admission</dt>
+            <dd>{x.admissionRequired ? "by approval" : "open"}</dd>
+          </dl>
+        </Link>
+      ))}
+    </div>
+  );
+}
+
+const SUPPORT = [
+  { v: 1, label: "For" },
+  { v: 0, label: "Against" },
+  { v: 2, label: "Abstain" },
+] as const;
+
+function ProposalRow({ p }: { p: Proposal }) {
+  const cfg = useAppConfig();
+  const { address } = useAccount();
+  const { data: walletClient } = useWalletClient();
+  const tx = useTx();
+  const gov = cfg.contracts.governor;
+  const busy = tx.state.status === "signing" || tx.state.status === "pending";
+  const run = (label: string, functionName: string, args: readonly unknown[]) =>
+    gov && tx.run(label, { address: gov, abi: treasuryGovernorAbi as Abi, functionName, args });
+  async function voteBySig(support: number) {
+    if (!gov || !walletClient || !address) return;
+    await tx.run("Vote by signature", async () => {
+      const signature = await walletClient.signTypedData({
+        account: address,
+        domain: {
+          name: "PowerShare Treasury Governor",
+          version: "1",
+          chainId: cfg.chainId,
+          verifyingContract: gov,
+        },
+        types: {
+          Ballot: [
+            { name: "proposalId", type: "uint256" },
+            { name: "support", type: "uint8" },
+            { name: "voter", type: "address" },
+          ],
+        },
+        primaryType: "Ballot",
+        message: { proposalId: BigInt(p.id), support, voter: address },
+      });
+      // Anyone may relay a signed ballot; here the voter's own wallet sends it.
+      return {
+        address: gov,
+        abi: treasuryGovernorAbi as Abi,
+        functionName: "castVoteBySig",
+        args: [BigInt(p.id), support, address, signature],
+      };
+    });
+  }
+  const t = (s: string | null) =>
+    s ? new Date(Number(s) * 1000).toISOString().slice(0, 16).replace("T", " ") : "—";
+  return (
+    <li className="panel" data-testid="proposal" style={{ listStyle: "none" }}>
+      <div className="row">
+        <strong>#{p.id}</strong> <span>{p.description}</span>
+        <span className="spacer" />
+        <span className="pill" data-testid="proposal-state">
+          {p.state}
+        </span>
+      </div>
+      <p className="hint">
+        Pay {formatUsdc(p.amount)} USDC to {shortAddress(p.to)} · proposed by {shortAddress(p.proposer)} ·
+        voting {t(p.voteStart)} → {t(p.voteEnd)}
+        {p.eta && ` · executable from ${t(p.eta)}`}
+      </p>
+      <p className="hint">
+        For {p.forVotes} · Against {p.againstVotes} · Abstain {p.abstainVotes} · quorum {p.quorum}
+      </p>
+      <div className="row">
+        {p.state === "Active" &&
+          SUPPORT.map((s) => (
+            <button
+              key={s.v}
+              className="btn btn-secondary btn-small"
+              disabled={busy}
+              onClick={() => run(`Vote ${s.label}`, "castVote", [BigInt(p.id), s.v])}
+            >
+              {s.label}
+            </button>
+          ))}
+        {p.state === "Active" && (
+          <button
+            className="btn btn-small"
+            disabled={busy}
+            onClick={() => voteBySig(1)}
+            data-testid="vote-sig"
+          >
+            For, by signature
+          </button>
+        )}
+        {p.state === "Succeeded" && (
+          <button
+            className="btn btn-small"
+            disabled={busy}
+            onClick={() => run("Queue", "queue", [BigInt(p.id)])}
+          >
+            Queue
+          </button>
+        )}
+        {p.state === "Queued" && (
+          <button
+            className="btn btn-small"
+            disabled={busy}
+            onClick={() => run("Execute", "execute", [BigInt(p.id)])}
+            data-testid="execute"
+          >
+            Execute
+          </button>
+        )}
+      </div>
+      {tx.state.status === "failed" && (
+        <p className="error" role="alert">
+          {tx.state.error.message}
+        </p>
+      )}
+    </li>
+  );
+}
+
+function NewProposal({ communityId }: { communityId: number }) {
+  const cfg = useAppConfig();
+  const id = useId();
+  const tx = useTx();
+  const [to, setTo] = useState("");
+  const [amount, setAmount] = useState("");
+  const [desc, setDesc] = useState("");
+  const a = parseUsdc(amount);
+  const why =
+    tx.blocker ??
+    (!cfg.contracts.governor
+      ? "No treasury governor is deployed"
+      : !isAddress(to)
+        ? "Enter the recipient's 0x address"
+        : !a.ok
+          ? a.reason
+          : desc.trim() === ""
+            ? "Describe what the money is for"
+            : null);
+  return (
+    <form
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (why || !a.ok) return;
+        const r = await tx.run("Propose", {
+          address: cfg.contracts.governor!,
+          abi: treasuryGovernorAbi as Abi,
+          functionName: "propose",
+          args: [communityId, to as Address, a.value, desc.trim()],
+        });
+        if (r.status === "confirmed") (setDesc(""), setAmount(""));
+      }}
+      aria-label="New treasury proposal"
+    >
+      <div className="field">
+        <label htmlFor={`${id}-to`}>Pay to</label>
+        <input id={`${id}-to`} value={to} onChange={(e) => setTo(e.target.value)} placeholder="0x…" />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-amt`}>Amount (USDC)</label>
+        <input
+          id={`${id}-amt`}
+          value={amount}
+          onChange={(e) => setAmount(e.target.value)}
+          inputMode="decimal"
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-d`}>What for</label>
+        <input id={`${id}-d`} value={desc} onChange={(e) => setDesc(e.target.value)} />
+      </div>
+      {(to || amount || desc) && why && <p className="why">{why}</p>}
+      <button className="btn" disabled={Boolean(why) || tx.state.status === "pending"} data-testid="propose">
+        Propose
+      </button>
+      {tx.state.status === "failed" && (
+        <p className="error" role="alert">
+          {tx.state.error.message}
+        </p>
+      )}
+    </form>
+  );
+}
+
+export function CommunityDetail({ id }: { id: number }) {
+  const cfg = useAppConfig();
+  const q = useCommunity(id);
+  const member = useIsMember(id);
+  const join = useTx();
+  if (q.isError) return <p className="error">Community #{id} could not be loaded from the indexer.</p>;
+  if (!q.data) return <p className="muted">Loading…</p>;
+  const { community: c, proposals, settled } = q.data;
+  return (
+    <div className="grid">
+      <div className="row">
+        <h1 style={{ margin: 0 }}>{c.name}</h1>
+        <span className="spacer" />
+        {member.data === false && (
+          <button
+            className="btn"
+            disabled={Boolean(join.blocker) || join.state.status === "pending"}
+            onClick={() =>
+              join.run("Join community", {
+                address: cfg.contracts.market,
+                abi: energyMarketAbi as Abi,
+                functionName: "join",
+                args: [id],
+              })
+            }
+          >
+            {c.admissionRequired ? "Request admission" : "Join"}
+          </button>
+        )}
+        {member.data === true && <span className="pill">You are a member</span>}
+      </div>
+      {join.state.status === "failed" && <p className="error">{join.state.error.message}</p>}
+      <div className="grid cols-4">
+        <div className="panel stat">
+          <div className="label">Treasury</div>
+          <div className="value">{formatUsdc(c.treasuryBalance)}</div>
+          <div className="hint">
+            USDC · fees in {formatUsdc(c.feesIn)} · paid out {formatUsdc(c.paidOut)}
+          </div>
+        </div>
+        <div className="panel stat">
+          <div className="label">Members</div>
+          <div className="value">{c.members}</div>
+        </div>
+        <div className="panel stat">
+          <div className="label">Delivered of sold</div>
+          <div className="value">
+            {BigInt(settled.soldWh) > 0n
+              ? `${((Number(settled.deliveredWh) / Number(settled.soldWh)) * 100).toFixed(0)}%`
+              : "—"}
+          </div>
+          <div className="hint">
+            {formatKwh(settled.deliveredWh)} of {formatKwh(settled.soldWh)} kWh settled
+          </div>
+        </div>
+        <div className="panel stat">
+          <div className="label">Fee · band</div>
+          <div className="value">{c.feeBps / 100}%</div>
+          <div className="hint">price band ±{c.bandBps / 100}% of the reference</div>
+        </div>
+      </div>
+      <div className="grid cols-2">
+        <section className="panel" aria-labelledby="props-h">
+          <h2 id="props-h">Treasury proposals</h2>
+          {proposals.length === 0 ? (
+            <p className="muted">No proposals yet.</p>
+          ) : (
+            <ul className="grid" style={{ padding: 0, margin: 0 }}>
+              {proposals.map((p) => (
+                <ProposalRow key={p.id} p={p} />
+              ))}
+            </ul>
+          )}
+        </section>
+        <section className="panel" aria-labelledby="newprop-h">
+          <h2 id="newprop-h">New proposal</h2>
+          <p className="hint">
+            Members vote; a proposal that reaches quorum is queued behind a timelock, then anyone executes it.
+          </p>
+          <NewProposal communityId={id} />
+        </section>
+      </div>
+    </div>
+  );
+}

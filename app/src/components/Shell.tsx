@@ -1,0 +1,102 @@
+"use client";
+import { ConnectButton } from "@rainbow-me/rainbowkit";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
+import { useAccount, useSwitchChain } from "wagmi";
+import { useAppConfig } from "@/hooks/useAppConfig";
+import { useIndexerStatus } from "@/hooks/useIndexer";
+
+const NAV = [
+  ["/", "Home"],
+  ["/markets", "Markets"],
+  ["/portfolio", "Portfolio"],
+  ["/meters", "Meters"],
+  ["/communities", "Communities"],
+  ["/analytics", "Analytics"],
+  ["/settings", "Settings"],
+] as const;
+
+export function Shell({ children }: { children: ReactNode }) {
+  const path = usePathname();
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="header">
+        <Link href="/" className="brand" aria-label="PowerShare home">
+          <span aria-hidden="true" className="logo">
+            ⚡
+          </span>
+          PowerShare
+        </Link>
+        <nav aria-label="Main" className="nav">
+          {NAV.map(([href, label]) => {
+            const active = href === "/" ? path === "/" : path.startsWith(href);
+            return (
+              <Link
+                key={href}
+                href={href}
+                aria-current={active ? "page" : undefined}
+                className={active ? "active" : ""}
+              >
+                {label}
+              </Link>
+            );
+          })}
+        </nav>
+        <div className="connect">
+          <ConnectButton
+            chainStatus="icon"
+            accountStatus={{ smallScreen: "avatar", largeScreen: "full" }}
+            showBalance={false}
+          />
+        </div>
+      </header>
+      <Banners />
+      <main id="main" className="main">
+        {children}
+      </main>
+      <footer className="footer">
+        PowerShare — neighbours trading electricity. Energy in kWh, settled on delivery measured by the
+        meters.
+      </footer>
+    </>
+  );
+}
+
+function Banners() {
+  const cfg = useAppConfig();
+  const { isConnected, chainId } = useAccount();
+  const { switchChain, isPending } = useSwitchChain();
+  const indexer = useIndexerStatus();
+  return (
+    <>
+      {!cfg.deployed && (
+        <div className="banner banner-warn" role="alert">
+          PowerShare is not deployed on {cfg.chainName}. Start the local stack with <code>npm run dev</code>.
+        </div>
+      )}
+      {isConnected && chainId !== cfg.chainId && (
+        <div className="banner banner-warn" role="alert" data-testid="wrong-chain">
+          Your wallet is on another network (chain {chainId}). PowerShare runs on {cfg.chainName}; nothing
+          will be sent until you switch.{" "}
+          <button
+            className="btn btn-small"
+            disabled={isPending}
+            onClick={() => switchChain({ chainId: cfg.chainId })}
+          >
+            Switch to {cfg.chainName}
+          </button>
+        </div>
+      )}
+      {indexer.data && !indexer.data.up && (
+        <div className="banner banner-error" role="alert" data-testid="indexer-down">
+          The indexer is unreachable: books, trades and history may be stale. Balances and transactions still
+          work from the chain.
+        </div>
+      )}
+    </>
+  );
+}
