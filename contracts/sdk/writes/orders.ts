@@ -1,0 +1,93 @@
+/** Order entry: place (limit / IOC / FOK / post-only), cancel, cancel many, all pre-checked. */
+import type { Abi } from "viem";
+import { energyMarketAbi } from "../../index.ts";
+import { chainNow, requireAccount, type SdkContext } from "../context.ts";
+import { InvalidInputError } from "../errors/sdk-errors.ts";
+import { checkCancel, checkPlaceOrder, ORDER_TYPE_INDEX, type PlaceOrderParams } from "./checks.ts";
+import { execute, type WriteOptions, type WriteResult } from "./execute.ts";
+
+const MARKET_ABI = energyMarketAbi as unknown as Abi;
+
+/** What a placed order did (OrderBook.OrderResult). */
+export interface OrderOutcome {
+  /** Non-zero when a remainder rests in the book. */
+  orderId: bigint;
+  filledWh: bigint;
+  /** Quote paid (bid) or earned before settlement (ask) for the filled part. */
+  value: bigint;
+  restingWh: bigint;
+}
+
+/** Places an order after checking it; `result` is what the order did. */
+export async function placeOrder(
+  ctx: SdkContext,
+  p: PlaceOrderParams,
+  opts: WriteOptions = {},
+): Promise<WriteResult<OrderOutcome>> {
+  const account = requireAccount(ctx);
+  await checkPlaceOrder(ctx, account.address, p);
+  const raw = await execute<OrderOutcome>(
+    ctx,
+    {
+      address: ctx.addresses.market,
+      abi: MARKET_ABI,
+      functionName: "placeOrder",
+      args: [
+        {
+          communityId: p.communityId,
+          slotStart: p.slotStart,
+          isBid: p.side === "buy",
+          tick: p.tick,
+          amountWh: p.amountWh,
+          meterId: p.meterId,
+          orderType: ORDER_TYPE_INDEX[p.type ?? "limit"],
+        },
+      ],
+    },
+    opts,
+  );
+  const r = raw.result as unknown as { orderId: bigint; filledWh: bigint; value: bigint; restingWh: bigint };
+  return {
+    ...raw,
+    result: {
+      orderId: r.orderId,
+      filledWh: BigInt(r.filledWh),
+      value: BigInt(r.value),
+      restingWh: BigInt(r.restingWh),
+    },
+  };
+}
+
+/** Cancels the unfilled remainder of one of the account's orders before its gate. */
+export async function cancelOrder(
+  ctx: SdkContext,
+  orderId: bigint,
+  opts: WriteOptions = {},
+): Promise<WriteResult<void>> {
+  const account = requireAccount(ctx);
+  await checkCancel(ctx, account.address, orderId);
+  return execute<void>(
+    ctx,
+    { address: ctx.addresses.market, abi: MARKET_ABI, functionName: "cancel", args: [orderId] },
+    opts,
+  );
+}
+
+/** Cancels several of the account's orders in one transaction (each is checked first). */
+export async function cancelOrders(
+  ctx: SdkContext,
+  orderIds: readonly bigint[],
+  opts: WriteOptions = {},
+): Promise<WriteResult<void>> {
+  const account = requireAccount(ctx);
+  if (orderIds.length === 0) throw new InvalidInputError("no orders to cancel");
+  if (new Set(orderIds).size !== orderIds.length)
+    throw new InvalidInputError("the same order is listed twice");
+  const now = await chainNow(ctx);
+  for (const id of orderIds) await checkCancel(ctx, account.address, id, now);
+  return execute<void>(
+    ctx,
+    { address: ctx.addresses.market, abi: MARKET_ABI, functionName: "cancelMany", args: [orderIds] },
+    opts,
+  );
+}
