@@ -122,6 +122,8 @@ export const orders = onchainTable(
     /** filledWh × price, quote base units. */
     filledValue: t.bigint().notNull(),
     cancelledWh: t.bigint().notNull(),
+    /** Time of the cancel (depth over time needs it; `updatedAt` moves again at the claim). */
+    cancelledAt: t.bigint(),
     remainingWh: t.bigint().notNull(),
     /** open | partial | filled | cancelled | claimed */
     status: t.text().notNull(),

@@ -481,6 +481,7 @@ ponder.on("EnergyMarket:OrderCancelled", async ({ event, context }) => {
     await db.update(orders, { id: orderId }).set({
       frozen: true,
       cancelledWh,
+      cancelledAt: ts,
       remainingWh: 0n,
       status: "cancelled",
       updatedAt: ts,
@@ -495,6 +496,7 @@ ponder.on("EnergyMarket:OrderCancelled", async ({ event, context }) => {
     // Behind the front: a hole in the CancelTree; later ranges shift down by it.
     await db.update(orders, { id: orderId }).set({
       cancelledWh: o.cancelledWh + cancelledWh,
+      cancelledAt: ts,
       remainingWh: 0n,
       status: "cancelled",
       updatedAt: ts,

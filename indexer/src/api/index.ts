@@ -9,6 +9,8 @@ import { Hono, type Context } from "hono";
 import { and, asc, client, desc, eq, gt, graphql, gte, lt, lte, sql } from "ponder";
 import { z } from "zod";
 import { decodeMarketId } from "../lib/ids.ts";
+import analytics from "./analytics/index.ts";
+import { indexedNow, proposalState } from "./state.ts";
 
 const {
   balances,
@@ -29,6 +31,7 @@ const app = new Hono();
 app.use("/sql/*", client({ db, schema }));
 app.use("/graphql", graphql({ db, schema }));
 app.use("/", graphql({ db, schema }));
+app.route("/analytics", analytics);
 
 // ---------------------------------------------------------------- helpers
 
@@ -75,27 +78,6 @@ app.onError((err, c) => {
   console.error(err);
   return c.json({ error: "internal error" }, 500);
 });
-
-/**
- * The time of the latest indexed block (chain time, which on a dev chain may run ahead of the
- * wall clock): gates and votes are judged against it.
- */
-async function indexedNow(): Promise<bigint> {
-  try {
-    const r = (await db.execute(sql`SELECT latest_checkpoint FROM _ponder_checkpoint`)) as unknown as
-      { rows: { latest_checkpoint: string }[] } | { latest_checkpoint: string }[];
-    const rows = Array.isArray(r) ? r : r.rows;
-    let best = 0n;
-    for (const row of rows) {
-      const ts = BigInt(row.latest_checkpoint.slice(0, 10));
-      if (ts > best) best = ts;
-    }
-    if (best > 0n) return best;
-  } catch {
-    // fall through
-  }
-  return BigInt(Math.floor(Date.now() / 1000));
-}
 
 // ---------------------------------------------------------------- markets
 
@@ -269,21 +251,6 @@ app.get("/accounts/:address/claimables", async (c) => {
 });
 
 // ---------------------------------------------------------------- communities
-
-const proposalState = (
-  p: typeof proposals.$inferSelect,
-  now: bigint,
-  gracePeriod: bigint | undefined,
-): string => {
-  if (p.executed) return "Executed";
-  if (p.canceled) return "Canceled";
-  if (now < p.voteStart) return "Pending";
-  if (now <= p.voteEnd) return "Active";
-  if (p.forVotes <= p.againstVotes || p.forVotes + p.abstainVotes < p.quorum) return "Defeated";
-  if (p.eta === null) return "Succeeded";
-  if (gracePeriod !== undefined && now >= p.eta + gracePeriod) return "Expired";
-  return "Queued";
-};
 
 /** GET /communities/:id — parameters, membership, meters, volume, treasury, markets, proposals. */
 app.get("/communities/:id", async (c) => {
