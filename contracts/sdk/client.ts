@@ -22,6 +22,7 @@ import { cancelOrder, cancelOrders, placeOrder } from "./writes/orders.ts";
 import { deposit, withdraw, type DepositOptions } from "./writes/funds.ts";
 import { checkUpkeep, claimOrders, claimRefund, performUpkeep, settleSellers } from "./writes/settlement.ts";
 import type { PlaceOrderParams } from "./writes/checks.ts";
+import { discoverClaimables, discoverSettlementWork } from "./discovery.ts";
 import type { WriteOptions } from "./writes/execute.ts";
 
 export interface PowerShareOptions {
@@ -70,6 +71,8 @@ export function createPowerShare(opts: PowerShareOptions) {
     report: (meterId: number, slotStart: number) => getReport(ctx, meterId, slotStart),
     reportWindow: () => getReportWindow(ctx),
     reputation: (seller: Address) => getReputation(ctx, seller),
+    claimables: (account: Address) => discoverClaimables(ctx, account),
+    settlementWork: (o?: { now?: number }) => discoverSettlementWork(ctx, o),
     // writes
     place: (p: PlaceOrderParams, o?: WriteOptions) => placeOrder(ctx, p, o),
     cancel: (orderId: bigint, o?: WriteOptions) => cancelOrder(ctx, orderId, o),

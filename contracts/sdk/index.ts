@@ -68,3 +68,6 @@ export {
   type DecodedEvent,
   type TxResult,
 } from "./tx/receipts.ts";
+
+// discovery (indexer first, chain logs as fallback)
+export * from "./discovery.ts";
