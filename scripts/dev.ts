@@ -29,6 +29,7 @@ const CHAIN_PORT = 8545;
 const CHAIN_ID = 31337;
 const RPC_URL = `http://127.0.0.1:${CHAIN_PORT}`;
 const ORACLE_ACCOUNT_INDEX = 9;
+const KEEPER_ACCOUNT_INDEX = 8;
 
 const { values: flags } = parseArgs({
   options: {
@@ -137,6 +138,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
   const mqttUrl = process.env.MQTT_URL ?? `mqtt://127.0.0.1:${brokerPort}`;
   const oracleHttp = await freePort(9464);
   const indexerPort = await freePort(42069);
+  const keeperPort = await freePort(9479);
   return [
     {
       name: "oracle",
@@ -210,6 +212,30 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         graphql: `http://127.0.0.1:${indexerPort}/graphql`,
         sql: `http://127.0.0.1:${indexerPort}/sql`,
         rest: `http://127.0.0.1:${indexerPort}/markets/<marketId>/depth`,
+      },
+    },
+    {
+      name: "keeper",
+      script: "keeper",
+      description:
+        "settlement keeper (account #8): claims makers after each gate, settles sellers through SettlementKeeper and pays refunds once a slot's report window (1 h) has passed",
+      command: "npm",
+      args: ["run", "-s", "keeper", "--", "--interval", "5", "--port", String(keeperPort)],
+      cwd: ROOT,
+      env: {
+        POWERSHARE_RPC_URL: RPC_URL,
+        POWERSHARE_CHAIN: String(CHAIN_ID),
+        POWERSHARE_INDEXER_URL: `http://127.0.0.1:${indexerPort}`,
+        POWERSHARE_PRIVATE_KEY: (await import("./seed/index.ts")).devAccount(KEEPER_ACCOUNT_INDEX).privateKey,
+      },
+      ready: { kind: "http", url: `http://127.0.0.1:${keeperPort}/health` },
+      readyTimeoutMs: 30_000,
+      optional: true,
+      ports: [keeperPort],
+      endpoints: {
+        health: `http://127.0.0.1:${keeperPort}/health`,
+        metrics: `http://127.0.0.1:${keeperPort}/metrics`,
+        cli: "npx powershare --help",
       },
     },
   ];
@@ -326,6 +352,7 @@ async function main(): Promise<void> {
       `${m.name}; meter #${m.meter.meterId} ${m.meter.kind}, ${m.meter.capacityW / 1000} kW`,
     );
   }
+  roles.set(KEEPER_ACCOUNT_INDEX, "settlement keeper (powershare keeper): claims, settles, refunds");
   roles.set(ORACLE_ACCOUNT_INDEX, "oracle signer (registered in DeliverySettlement, k = 1) and poster");
   for (let i = 0; i < 10; i++) {
     const a = devAccount(i);
