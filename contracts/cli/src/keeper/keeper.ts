@@ -72,6 +72,9 @@ function isDone(err: unknown): boolean {
   );
 }
 
+/** Slots one checkUpkeep call scans at most (each costs a few external calls inside one eth_call). */
+const MAX_LOOKBACK_SLOTS = 192;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Keeper {
@@ -169,6 +172,10 @@ export class Keeper {
       gasUsed: 0n,
       ms: 0,
     };
+    this.#log.debug(
+      { source: work.source, orders: work.orders.length, markets: work.markets.length },
+      "work found",
+    );
     if (work.fallbackReason)
       this.#log.warn({ reason: work.fallbackReason }, "indexer unavailable: discovering from chain logs");
     this.metrics.marketsPending.set(work.markets.length);
@@ -206,16 +213,27 @@ export class Keeper {
       const community = await ps.community(communityId);
       const oldest = markets.reduce((a, b) => (a < b ? a : b)) & ((1n << 40n) - 1n);
       const current = Math.floor(now / community.slotLength) * community.slotLength;
+      // checkUpkeep scans `lookbackSlots` markets in one eth_call, so it is bounded; markets it does
+      // not reach are settled directly below (the same settleSeller calls, without the wrapper).
       const lookbackSlots = Math.min(
-        10_000,
+        MAX_LOOKBACK_SLOTS,
         Math.max(1, Math.ceil((current - Number(oldest)) / community.slotLength) + 1),
       );
       const seen = new Map<string, number>();
       for (let k = 0; k < 1_000; k++) {
-        const check = await ps.checkUpkeep(communityId, {
-          lookbackSlots,
-          maxSellers: this.#o.maxSellersPerUpkeep,
-        });
+        let check;
+        try {
+          check = await ps.checkUpkeep(communityId, {
+            lookbackSlots,
+            maxSellers: this.#o.maxSellersPerUpkeep,
+          });
+        } catch (err) {
+          this.#log.warn(
+            { communityId, lookbackSlots, err: explainError(err) },
+            "checkUpkeep failed; settling directly",
+          );
+          break;
+        }
         if (!check.upkeepNeeded) break;
         const key = check.performData;
         seen.set(key, (seen.get(key) ?? 0) + 1);
@@ -224,6 +242,29 @@ export class Keeper {
           "settle",
           { marketId: String(check.marketId), meters: check.meterIds },
           () => ps.performUpkeep(check.performData),
+          report,
+        );
+        if (r) {
+          const n = r.events.filter((e) => e.eventName === "SaleSettled").length;
+          report.settled += n;
+          this.metrics.actions.inc({ action: "settle" }, n);
+        }
+      }
+    }
+
+    // 2b. Markets the upkeep did not reach: settle their sellers directly, in the same batch size.
+    for (const marketId of work.markets) {
+      const st = await ps.settlement(marketId);
+      if (!st.ready || st.sellersSettled >= st.sellers.length) continue;
+      const unsettled: number[] = [];
+      for (const meterId of st.sellers)
+        if (!(await ps.sale(marketId, meterId)).settled) unsettled.push(meterId);
+      for (let i = 0; i < unsettled.length; i += this.#o.maxSellersPerUpkeep) {
+        const chunk = unsettled.slice(i, i + this.#o.maxSellersPerUpkeep);
+        const r = await this.#act(
+          "settle",
+          { marketId: String(marketId), meters: chunk, direct: true },
+          () => ps.settle(marketId, chunk),
           report,
         );
         if (r) {
