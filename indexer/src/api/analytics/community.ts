@@ -26,6 +26,8 @@ import {
 } from "./validation.ts";
 import { governorGracePeriod, indexedNow, proposalState } from "../state.ts";
 
+import type { CommunityAnalytics, TradeRow } from "../../../analytics-types.ts";
+
 const { makerFills, markets, members, meters, orders, proposals, reports, sales, trades } = schema;
 
 const KINDS = ["producer", "consumer", "prosumer", "storage"] as const;
@@ -90,8 +92,8 @@ export async function communitySummary(c: Context): Promise<Response> {
   const grace = governorGracePeriod();
   const states = props.map((p) => proposalState(p, now, grace));
   const count = (st: string) => states.filter((x) => x === st).length;
-  const byKind = Object.fromEntries(KINDS.map((k, i) => [k, meterRows.find((r) => r.kind === i)?.n ?? 0]));
-  return summary(c, q.format, `community-${id}`, {
+  const kind = (k: (typeof KINDS)[number]) => meterRows.find((r) => r.kind === KINDS.indexOf(k))?.n ?? 0;
+  const body: CommunityAnalytics<bigint> = {
     communityId: id,
     name: comm.name,
     from,
@@ -103,7 +105,10 @@ export async function communitySummary(c: Context): Promise<Response> {
     meters: {
       meters: comm.meters,
       activeMeters: meterRows.reduce((a, r) => a + r.active, 0),
-      ...byKind,
+      producer: kind("producer"),
+      consumer: kind("consumer"),
+      prosumer: kind("prosumer"),
+      storage: kind("storage"),
     },
     market: {
       markets: Number(m.markets ?? 0),
@@ -155,7 +160,8 @@ export async function communitySummary(c: Context): Promise<Response> {
       expired: count("Expired"),
       executedAmount: props.filter((p) => p.executed).reduce((a, p) => a + p.amount, 0n),
     },
-  });
+  };
+  return summary(c, q.format, `community-${id}`, body);
 }
 
 /**
@@ -214,7 +220,7 @@ export async function communityTrades(c: Context): Promise<Response> {
           ${cursor === undefined ? sql`` : sql`AND ${trades.id} > ${cursor}`}
         ORDER BY ${trades.id} LIMIT ${limit + 1}`);
       const more = rs.length > limit;
-      const out = rs.slice(0, limit).map((r) => {
+      const out = rs.slice(0, limit).map((r): TradeRow<bigint> => {
         const marketId = BigInt(r.market_id);
         return {
           id: r.id,

@@ -32,6 +32,7 @@ import {
   rangeShape,
 } from "./validation.ts";
 import { indexedNow } from "../state.ts";
+import type { DayRow, DepthSample, MarketAnalytics, SlotRow } from "../../../analytics-types.ts";
 
 const { bookLevels, makerFills, markets, orders, trades } = schema;
 
@@ -123,7 +124,7 @@ function marketStats(page: SQL): SQL {
     ORDER BY page.slot_start`;
 }
 
-function slotRow(r: MarketStatRow, tickSize: bigint) {
+function slotRow(r: MarketStatRow, tickSize: bigint): SlotRow<bigint> {
   const tradedWh = big(r.traded_wh);
   const tradedValue = big(r.traded_value);
   const sides: SideStats = {
@@ -216,7 +217,7 @@ export async function slots(c: Context): Promise<Response> {
 
 // ---------------------------------------------------------------- per day
 
-interface DayRow {
+interface DayQueryRow {
   day: string;
   markets: number;
   markets_traded: number;
@@ -234,7 +235,7 @@ export async function days(c: Context): Promise<Response> {
   const fetch = async (cursor: string | undefined, limit: number) => {
     const start = intCursor(cursor) ?? 0n;
     const lo = start > from ? start : from;
-    const ds = await rows<DayRow>(sql`
+    const ds = await rows<DayQueryRow>(sql`
       SELECT ${day(sql`${markets.slotStart}`)}::text AS day, count(*)::int AS markets,
         (count(*) FILTER (WHERE ${markets.tradedWh} > 0))::int AS markets_traded,
         sum(${markets.trades})::int AS trades, sum(${markets.tradedWh})::text AS traded_wh,
@@ -270,7 +271,7 @@ export async function days(c: Context): Promise<Response> {
           AND ${orders.slotStart} < ${num(pHi)}
         GROUP BY 1`),
     ]);
-    const out = page.map((d) => {
+    const out = page.map((d): DayRow<bigint> => {
       const p = px.find((x) => x.day === d.day);
       const f = fills.find((x) => x.day === d.day) ?? {};
       const tradedWh = big(d.traded_wh);
@@ -361,7 +362,7 @@ export async function market(c: Context): Promise<Response> {
   const deliveredWh = big(firstLast?.delivered);
   const reportedSoldWh = big(reported[0]?.sold);
   const { slotStart: _s, marketId: _m, ...stats } = slotRow(r!, comm.tickSize);
-  return summary(c, q.format, `market-${marketId}`, {
+  const body: MarketAnalytics<bigint> = {
     marketId,
     communityId: comm.id,
     slotStart: m.slotStart,
@@ -381,7 +382,8 @@ export async function market(c: Context): Promise<Response> {
       refundPool: m.refundPool,
       refundPoolFinal: m.refundPoolFinal,
     },
-  });
+  };
+  return summary(c, q.format, `market-${marketId}`, body);
 }
 
 // ---------------------------------------------------------------- depth over time
@@ -461,7 +463,7 @@ export async function depth(c: Context): Promise<Response> {
         min(r.tick) FILTER (WHERE NOT r.is_bid AND r.rem > 0) AS best_ask
       FROM s LEFT JOIN r ON r.t = s.t
       GROUP BY s.t ORDER BY s.t`);
-    const out = rs.map((r) => {
+    const out = rs.map((r): DepthSample<bigint> => {
       const bestBid = price(r.best_bid, tickSize);
       const bestAsk = price(r.best_ask, tickSize);
       return {

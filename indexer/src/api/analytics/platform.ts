@@ -8,6 +8,8 @@ import { big, perKwh, ratio, rows } from "./sql.ts";
 import { formatShape, intCursor, pageShape, parse } from "./validation.ts";
 import { indexedNow } from "../state.ts";
 
+import type { PlatformAnalytics, PlatformCommunityRow } from "../../../analytics-types.ts";
+
 const {
   balances,
   communities,
@@ -62,7 +64,7 @@ export async function platform(c: Context): Promise<Response> {
   const tradedWh = s(mkt.wh);
   const tradedValue = s(mkt.v);
   const delivered = s(sal.delivered);
-  return summary(c, q.format, "platform", {
+  const body: PlatformAnalytics<bigint> = {
     now,
     communities: Number(comm.n ?? 0),
     members: Number(mem.n ?? 0),
@@ -118,7 +120,8 @@ export async function platform(c: Context): Promise<Response> {
       executed: Number(prop.executed ?? 0),
       executedAmount: s(prop.executed_amount),
     },
-  });
+  };
+  return summary(c, q.format, "platform", body);
 }
 
 /** GET /analytics/platform/communities — one row per community, by id. */
@@ -157,7 +160,7 @@ export async function platformCommunities(c: Context): Promise<Response> {
         FROM ${communities} WHERE ${communities.id} > ${after}
         ORDER BY ${communities.id} LIMIT ${limit + 1}`);
       const more = rs.length > limit;
-      const out = rs.slice(0, limit).map((r) => {
+      const out = rs.slice(0, limit).map((r): PlatformCommunityRow<bigint> => {
         const wh = big(r.wh as string);
         const v = big(r.v as string);
         return {

@@ -28,6 +28,8 @@ import {
   type Range,
 } from "./validation.ts";
 
+import type { UserAnalytics, UserFigures, UserMarketRow } from "../../../analytics-types.ts";
+
 const { makerFills, markets, orders, positions, sales, trades } = schema;
 
 /** Default retail tariff (what a household pays the grid), quote base units per kWh: 0.30 USDC. */
@@ -155,7 +157,12 @@ function figures(leg: Sums | undefined, sale: Sums | undefined, refund: Sums | u
 }
 
 /** Derived figures: spend, earnings, delivery rate, prices, savings. */
-function derive(f: Figures, tariff: bigint, feedInTariff: bigint, communityVwap: number | null) {
+function derive(
+  f: Figures,
+  tariff: bigint,
+  feedInTariff: bigint,
+  communityVwap: number | null,
+): UserFigures<bigint> {
   const avgBuyPrice = perKwh(f.paid, f.boughtWh);
   const avgSellPrice = perKwh(f.proceeds, f.soldWh);
   const retailCost = (f.boughtWh * tariff) / 1000n;
@@ -249,7 +256,7 @@ export async function user(c: Context): Promise<Response> {
     communityValue += big(v?.v);
     return { communityId: id, ...derive(fig, tariff, feedInTariff, perKwh(big(v?.v), big(v?.wh))) };
   });
-  return summary(c, q.format, `user-${f.account}`, {
+  const body: UserAnalytics<bigint> = {
     account: f.account,
     communityId: f.communityId ?? null,
     from: f.range.from,
@@ -259,7 +266,8 @@ export async function user(c: Context): Promise<Response> {
     // Over several communities the reference price is their trades' joint VWAP.
     ...derive(total, tariff, feedInTariff, perKwh(communityValue, communityWh)),
     byCommunity,
-  });
+  };
+  return summary(c, q.format, `user-${f.account}`, body);
 }
 
 /** GET /analytics/users/:address/markets — the same figures per market, by market id. */
@@ -318,7 +326,7 @@ export async function userMarkets(c: Context): Promise<Response> {
             sql`, `,
           )})`),
       ]);
-      const out = page.map((l) => {
+      const out = page.map((l): UserMarketRow<bigint> => {
         const id = BigInt(l.k);
         const d = derive(
           figures(
