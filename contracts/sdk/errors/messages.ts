@@ -98,6 +98,8 @@ export const SENTENCES: Record<string, Sentence> = {
     `The free balance is ${String(a.available)} base units but ${String(a.required)} are needed.`,
   UnsupportedQuoteToken: (a) =>
     `A quote token with ${String(a.decimals)} decimals is not supported (at most 6).`,
+  FeeChangePending: (a) =>
+    `Community ${String(a.communityId)} already has a fee change pending, effective from ${iso(a.effectiveFrom)}.`,
   OrderEntryHalted: (a) => `Order entry in community ${String(a.communityId)} is halted by the guardian.`,
   TreasuryGovernorAlreadySet: (a) => `The treasury governor is already set (${String(a.governor)}).`,
   EscrowShortfall: (a) =>
