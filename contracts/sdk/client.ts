@@ -18,7 +18,7 @@ import {
   getSettlement,
   isRefundClaimed,
 } from "./reads/settlement.ts";
-import { cancelOrder, cancelOrders, placeOrder } from "./writes/orders.ts";
+import { cancelOrder, cancelOrders, placeOrder, placeOrders } from "./writes/orders.ts";
 import { deposit, withdraw, type DepositOptions } from "./writes/funds.ts";
 import { checkUpkeep, claimOrders, claimRefund, performUpkeep, settleSellers } from "./writes/settlement.ts";
 import type { PlaceOrderParams } from "./writes/checks.ts";
@@ -75,6 +75,7 @@ export function createPowerShare(opts: PowerShareOptions) {
     settlementWork: (o?: { now?: number }) => discoverSettlementWork(ctx, o),
     // writes
     place: (p: PlaceOrderParams, o?: WriteOptions) => placeOrder(ctx, p, o),
+    placeMany: (orders: readonly PlaceOrderParams[], o?: WriteOptions) => placeOrders(ctx, orders, o),
     cancel: (orderId: bigint, o?: WriteOptions) => cancelOrder(ctx, orderId, o),
     cancelMany: (orderIds: readonly bigint[], o?: WriteOptions) => cancelOrders(ctx, orderIds, o),
     deposit: (amount: bigint, o?: DepositOptions) => deposit(ctx, amount, o),

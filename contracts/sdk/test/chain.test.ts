@@ -243,6 +243,37 @@ describe("orders", () => {
   });
 });
 
+describe("batched order entry", () => {
+  it("places several orders in one multicall transaction", async () => {
+    const before = await nonce(SELLER);
+    const r = await client(SELLER).placeMany([
+      {
+        communityId,
+        slotStart: slot,
+        side: "sell",
+        tick: 300,
+        amountWh: 100n,
+        meterId: sellerMeter,
+        type: "post-only",
+      },
+      {
+        communityId,
+        slotStart: slot,
+        side: "sell",
+        tick: 301,
+        amountWh: 200n,
+        meterId: sellerMeter,
+        type: "post-only",
+      },
+    ]);
+    expect(await nonce(SELLER)).toBe(before + 1);
+    expect(r.result.map((o) => o.restingWh)).toEqual([100n, 200n]);
+    expect(r.events.filter((e) => e.eventName === "OrderPlaced")).toHaveLength(2);
+    await client(SELLER).cancelMany(r.result.map((o) => o.orderId));
+    await expect(client(SELLER).placeMany([])).rejects.toBeInstanceOf(InvalidInputError);
+  });
+});
+
 describe("funds", () => {
   it("deposits with a permit in one transaction, and with approve as fallback", async () => {
     await stack.send(0, stack.addresses.quoteToken, (await import("../testing.ts")).testAbis.usdc, "mint", [

@@ -1,5 +1,5 @@
 /** Order entry: place (limit / IOC / FOK / post-only), cancel, cancel many, all pre-checked. */
-import type { Abi } from "viem";
+import { decodeFunctionResult, encodeFunctionData, type Abi, type Hex } from "viem";
 import { energyMarketAbi } from "../../index.ts";
 import { chainNow, requireAccount, type SdkContext } from "../context.ts";
 import { InvalidInputError } from "../errors/sdk-errors.ts";
@@ -90,4 +90,51 @@ export async function cancelOrders(
     { address: ctx.addresses.market, abi: MARKET_ABI, functionName: "cancelMany", args: [orderIds] },
     opts,
   );
+}
+
+/**
+ * Places several orders in one transaction through the market's `multicall` (each checked first,
+ * as one order would be; the checks do not see the earlier orders of the same batch). Results in
+ * order.
+ */
+export async function placeOrders(
+  ctx: SdkContext,
+  orders: readonly PlaceOrderParams[],
+  opts: WriteOptions = {},
+): Promise<WriteResult<OrderOutcome[]>> {
+  const account = requireAccount(ctx);
+  if (orders.length === 0) throw new InvalidInputError("no orders to place");
+  for (const p of orders) await checkPlaceOrder(ctx, account.address, p);
+  const calls = orders.map((p) =>
+    encodeFunctionData({
+      abi: energyMarketAbi,
+      functionName: "placeOrder",
+      args: [
+        {
+          communityId: p.communityId,
+          slotStart: p.slotStart,
+          isBid: p.side === "buy",
+          tick: p.tick,
+          amountWh: p.amountWh,
+          meterId: p.meterId,
+          orderType: ORDER_TYPE_INDEX[p.type ?? "limit"],
+        },
+      ],
+    }),
+  );
+  const raw = await execute<readonly Hex[]>(
+    ctx,
+    { address: ctx.addresses.market, abi: MARKET_ABI, functionName: "multicall", args: [calls] },
+    opts,
+  );
+  const result = raw.result.map((data) => {
+    const r = decodeFunctionResult({ abi: energyMarketAbi, functionName: "placeOrder", data });
+    return {
+      orderId: r.orderId,
+      filledWh: BigInt(r.filledWh),
+      value: BigInt(r.value),
+      restingWh: BigInt(r.restingWh),
+    };
+  });
+  return { ...raw, result };
 }
