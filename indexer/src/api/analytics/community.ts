@@ -14,7 +14,7 @@ import { z } from "zod";
 import { listing, summary } from "./csv.ts";
 import { community } from "./community-lookup.ts";
 import { num } from "./market.ts";
-import { big, marketRange, perKwh, ratio, rows } from "./sql.ts";
+import { big, marketWindow, perKwh, ratio, rows } from "./sql.ts";
 import {
   communityIdSchema,
   formatShape,
@@ -38,7 +38,9 @@ export async function communitySummary(c: Context): Promise<Response> {
   const q = parse(z.object({ ...rangeShape, ...formatShape }), c.req.query());
   const { from, to } = range(q);
   const comm = await community(id);
-  const [lo, hi] = marketRange(id);
+  // The window's market ids: one range of the market-id indexes.
+  const [lo, hi] = marketWindow(id, from, to);
+  const inWindow = (col: unknown) => sql`${col} >= ${num(lo)} AND ${col} < ${num(hi)}`;
   const slot = (col: unknown) => sql`${col} >= ${num(from)} AND ${col} < ${num(to)}`;
   const [memberRows, meterRows, marketRows, orderRows, traderRows, consumption, settled, props, now] =
     await Promise.all([
@@ -56,15 +58,14 @@ export async function communitySummary(c: Context): Promise<Response> {
       FROM ${markets} WHERE ${markets.communityId} = ${id} AND ${slot(markets.slotStart)}`),
       rows<Record<string, string | null>>(sql`
       SELECT sum(${orders.amountWh})::text AS resting, sum(${orders.filledWh})::text AS filled
-      FROM ${orders} WHERE ${orders.communityId} = ${id} AND ${slot(orders.slotStart)}`),
+      FROM ${orders} WHERE ${inWindow(orders.marketId)}`),
       rows<{ n: number }>(sql`
       SELECT count(*)::int AS n FROM (
         SELECT ${trades.taker} AS a FROM ${trades}
-        WHERE ${trades.communityId} = ${id} AND ${slot(sql`mod(${trades.marketId}, 1099511627776)`)}
+        WHERE ${inWindow(trades.marketId)}
         UNION
         SELECT ${makerFills.maker} FROM ${makerFills}
-        WHERE ${makerFills.marketId} >= ${num(lo)} AND ${makerFills.marketId} < ${num(hi)}
-          AND ${slot(sql`mod(${makerFills.marketId}, 1099511627776)`)}
+        WHERE ${inWindow(makerFills.marketId)}
       ) t`),
       rows<Record<string, string | number | null>>(sql`
       SELECT count(*)::int AS n, sum(${reports.importedWh})::text AS imported, sum(${reports.exportedWh})::text AS exported
@@ -77,8 +78,7 @@ export async function communitySummary(c: Context): Promise<Response> {
         (sum(${sales.deliveredWh}) FILTER (WHERE ${sales.reported}))::text AS delivered,
         sum(${sales.payout})::text AS payout, sum(${sales.fee})::text AS fee, sum(${sales.bondSlashed})::text AS slashed
       FROM ${sales}
-      WHERE ${sales.marketId} >= ${num(lo)} AND ${sales.marketId} < ${num(hi)}
-        AND ${slot(sql`mod(${sales.marketId}, 1099511627776)`)}`),
+      WHERE ${inWindow(sales.marketId)}`),
       db.select().from(proposals).where(eq(proposals.communityId, id)),
       indexedNow(),
     ]);
@@ -173,7 +173,7 @@ export async function communityTrades(c: Context): Promise<Response> {
   const q = parse(z.object({ ...rangeShape, ...formatShape, ...pageShape }), c.req.query());
   const { from, to } = range(q);
   const comm = await community(id);
-  const slotOf = sql`mod(${trades.marketId}, 1099511627776)`;
+  const [lo, hi] = marketWindow(id, from, to);
   const whole = q.from === undefined && q.to === undefined;
   return listing(c, q, {
     name: "trades",
@@ -216,7 +216,7 @@ export async function communityTrades(c: Context): Promise<Response> {
           ${trades.price}::text AS price, ${trades.amountWh}::text AS wh, ${trades.value}::text AS v
         FROM ${trades}
         WHERE ${trades.communityId} = ${id}
-          ${whole ? sql`` : sql`AND ${slotOf} >= ${num(from)} AND ${slotOf} < ${num(to)}`}
+          ${whole ? sql`` : sql`AND ${trades.marketId} >= ${num(lo)} AND ${trades.marketId} < ${num(hi)}`}
           ${cursor === undefined ? sql`` : sql`AND ${trades.id} > ${cursor}`}
         ORDER BY ${trades.id} LIMIT ${limit + 1}`);
       const more = rs.length > limit;

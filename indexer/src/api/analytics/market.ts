@@ -18,7 +18,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { decodeMarketId } from "../../lib/ids.ts";
 import { listing, summary, type Listing } from "./csv.ts";
-import { big, perKwh, ratio, rows } from "./sql.ts";
+import { big, marketWindow, perKwh, ratio, rows } from "./sql.ts";
 import { community, type CommunityRow } from "./community-lookup.ts";
 import {
   InvalidInput,
@@ -252,11 +252,12 @@ export async function days(c: Context): Promise<Response> {
     const pLo = first > lo ? first : lo;
     const pHi = last < to ? last : to;
     const slotOfTrade = sql`mod(${trades.marketId}, 1099511627776)`;
+    const [wLo, wHi] = marketWindow(comm.id, pLo, pHi);
     const [px, fills] = await Promise.all([
       rows<{ day: string; lo: number; hi: number }>(sql`
         SELECT ${day(slotOfTrade)}::text AS day, min(${trades.tick}) AS lo, max(${trades.tick}) AS hi
         FROM ${trades}
-        WHERE ${trades.communityId} = ${comm.id} AND ${slotOfTrade} >= ${num(pLo)} AND ${slotOfTrade} < ${num(pHi)}
+        WHERE ${trades.marketId} >= ${num(wLo)} AND ${trades.marketId} < ${num(wHi)}
         GROUP BY 1`),
       rows<Record<string, string | null>>(sql`
         SELECT ${day(sql`${orders.slotStart}`)}::text AS day,
@@ -267,8 +268,7 @@ export async function days(c: Context): Promise<Response> {
           sum(${orders.filledWh}) FILTER (WHERE NOT ${orders.isBid})::text AS filled_ask,
           sum(${orders.cancelledWh}) FILTER (WHERE NOT ${orders.isBid})::text AS cancelled_ask
         FROM ${orders}
-        WHERE ${orders.communityId} = ${comm.id} AND ${orders.slotStart} >= ${num(pLo)}
-          AND ${orders.slotStart} < ${num(pHi)}
+        WHERE ${orders.marketId} >= ${num(wLo)} AND ${orders.marketId} < ${num(wHi)}
         GROUP BY 1`),
     ]);
     const out = page.map((d): DayRow<bigint> => {

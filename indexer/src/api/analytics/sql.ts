@@ -8,13 +8,16 @@ export async function rows<T>(query: SQL): Promise<T[]> {
   return Array.isArray(r) ? r : r.rows;
 }
 
-/** Every market id of a community lies in [communityId << 40, (communityId + 1) << 40). */
-export const marketRange = (communityId: number): [bigint, bigint] => [
-  BigInt(communityId) << 40n,
-  BigInt(communityId + 1) << 40n,
-];
-
 export const SLOT_MODULUS = 1n << 40n;
+
+/**
+ * The market ids of a community's delivery slots in [from, to): [(c << 40) + from, (c << 40) + to),
+ * a range the market-id indexes of trades, orders, sales and maker fills answer directly.
+ */
+export const marketWindow = (communityId: number, from: bigint, to: bigint): [bigint, bigint] => [
+  (BigInt(communityId) << 40n) + from,
+  (BigInt(communityId) << 40n) + (to < SLOT_MODULUS ? to : SLOT_MODULUS),
+];
 
 /** A ratio as a JSON number (6 decimals), null when the denominator is 0. */
 export const ratio = (num: bigint, den: bigint): number | null =>
