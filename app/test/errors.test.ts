@@ -20,3 +20,14 @@ describe("errors as sentences", () => {
     expect(u).toMatchObject({ kind: "rejected" });
   });
 });
+
+describe("errors without a display override", () => {
+  it("use the SDK's sentence", async () => {
+    const data = encodeErrorResult({ abi: energyMarketAbi, errorName: "MarketClosed", args: [1n << 40n] });
+    const err = new ContractFunctionRevertedError({ abi: energyMarketAbi, data, functionName: "placeOrder" });
+    const { explainError } = await import("@powershare/contracts/sdk");
+    const u = toUserError(new BaseError("wrapped", { cause: err }));
+    expect(u).toMatchObject({ kind: "revert", errorName: "MarketClosed" });
+    expect(u.message).toBe(explainError(err));
+  });
+});

@@ -18,7 +18,7 @@ const ctx: OrderContext = {
   bestBid: 240,
   bestAsk: 260,
 };
-const bid = { isBid: true, price: "0.25", amountKwh: "1.5", orderType: 0, meterId: undefined };
+const bid = { isBid: true, price: "0.25", amountKwh: "1.5", orderType: 0, meterId: 3 as number | undefined };
 
 describe("order validation (why the button is disabled)", () => {
   it("accepts a valid bid and previews its lock", () => {
@@ -31,7 +31,7 @@ describe("order validation (why the button is disabled)", () => {
         isBid: true,
         tick: 250,
         amountWh: 1500n,
-        meterId: 0,
+        meterId: 3,
         orderType: 0,
       });
       expect(r.value.lock).toBe(375_000n);
@@ -53,6 +53,16 @@ describe("order validation (why the button is disabled)", () => {
     expect(why({ amountKwh: "0.05" })).toBe("The minimum order is 0.1 kWh");
     expect(why({}, { free: 1n })).toMatch(/needs 0.375 USDC but your free balance is 0.000001 USDC/);
     expect(why({ orderType: 3, price: "0.26" })).toBe("A post-only bid must be below the best offer");
+  });
+  it("needs a receiving meter for a buy", () => {
+    expect(validateOrder({ ...bid, meterId: undefined }, ctx)).toMatchObject({
+      ok: false,
+      reason: "Choose the meter that will receive this energy",
+    });
+    expect(validateOrder(bid, { ...ctx, meters: [] })).toMatchObject({
+      ok: false,
+      reason: "Buying needs a meter of yours registered in this community",
+    });
   });
   it("needs a meter of the community for a sell", () => {
     const sell = { ...bid, isBid: false, price: "0.27" };

@@ -3,7 +3,8 @@ import { energyMarketAbi, treasuryGovernorAbi } from "@powershare/contracts";
 import Link from "next/link";
 import { useId, useState } from "react";
 import { isAddress, type Abi, type Address } from "viem";
-import { useAccount, useWalletClient } from "wagmi";
+import { useAccount, useConfig } from "wagmi";
+import { getWalletClient } from "wagmi/actions";
 import { useAppConfig } from "@/hooks/useAppConfig";
 import { useIsMember } from "@/hooks/useChainState";
 import { useCommunities, useCommunity } from "@/hooks/useIndexer";
@@ -57,15 +58,16 @@ const SUPPORT = [
 function ProposalRow({ p }: { p: Proposal }) {
   const cfg = useAppConfig();
   const { address } = useAccount();
-  const { data: walletClient } = useWalletClient();
+  const wagmiConfig = useConfig();
   const tx = useTx();
   const gov = cfg.contracts.governor;
   const busy = tx.state.status === "signing" || tx.state.status === "pending";
   const run = (label: string, functionName: string, args: readonly unknown[]) =>
     gov && tx.run(label, { address: gov, abi: treasuryGovernorAbi as Abi, functionName, args });
   async function voteBySig(support: number) {
-    if (!gov || !walletClient || !address) return;
+    if (!gov || !address) return;
     await tx.run("Vote by signature", async () => {
+      const walletClient = await getWalletClient(wagmiConfig, { chainId: cfg.chainId, account: address });
       const signature = await walletClient.signTypedData({
         account: address,
         domain: {

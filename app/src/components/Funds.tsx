@@ -2,7 +2,8 @@
 import { energyMarketAbi, mockUsdcAbi, PERMIT_TYPES } from "@powershare/contracts";
 import { useId, useState } from "react";
 import { hexToSignature, type Abi } from "viem";
-import { useAccount, usePublicClient, useWalletClient } from "wagmi";
+import { useAccount, useConfig, usePublicClient } from "wagmi";
+import { getWalletClient } from "wagmi/actions";
 import { useAppConfig } from "@/hooks/useAppConfig";
 import { useBalances } from "@/hooks/useChainState";
 import { useTx, useWriteBlocker } from "@/hooks/useTx";
@@ -15,7 +16,7 @@ export function Funds() {
   const { address } = useAccount();
   const bal = useBalances();
   const publicClient = usePublicClient();
-  const { data: walletClient } = useWalletClient();
+  const wagmiConfig = useConfig();
   const blocker = useWriteBlocker();
   const dep = useTx();
   const wd = useTx();
@@ -41,7 +42,7 @@ export function Funds() {
   const busy = (s: { status: string }) => s.status === "signing" || s.status === "pending";
 
   async function depositWithPermit() {
-    if (!d.ok || !address || !walletClient || !publicClient) return;
+    if (!d.ok || !address || !publicClient) return;
     await dep.run("Deposit (permit)", async () => {
       const token = cfg.contracts.quoteToken;
       const [[, name, version, chainId, verifyingContract], nonce] = await Promise.all([
@@ -54,6 +55,7 @@ export function Funds() {
         }),
       ]);
       const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
+      const walletClient = await getWalletClient(wagmiConfig, { chainId: cfg.chainId, account: address });
       const signature = await walletClient.signTypedData({
         account: address,
         domain: { name, version, chainId, verifyingContract },

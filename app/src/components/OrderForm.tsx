@@ -171,9 +171,9 @@ export function OrderForm({
         </div>
         <span className="hint">min {formatKwh(community.minOrderWh)} kWh · sent as Wh</span>
       </div>
-      {!isBid && (
+      {
         <div className="field">
-          <label htmlFor={`${id}-meter`}>Delivering meter</label>
+          <label htmlFor={`${id}-meter`}>{isBid ? "Receiving meter" : "Delivering meter"}</label>
           <select
             id={`${id}-meter`}
             value={meterId ?? ""}
@@ -187,7 +187,7 @@ export function OrderForm({
             ))}
           </select>
         </div>
-      )}
+      }
       <dl className="kv" aria-label="Order preview">
         <dt>{isBid ? "Locks (limit value)" : "Locks (seller bond)"}</dt>
         <dd data-testid="lock-preview">{check.ok ? `${formatUsdc(check.value.lock, 6)} USDC` : "—"}</dd>

@@ -7,7 +7,8 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import type { Abi, Address, Hex } from "viem";
-import { useAccount, usePublicClient, useWalletClient } from "wagmi";
+import { useAccount, useConfig, usePublicClient } from "wagmi";
+import { getWalletClient } from "wagmi/actions";
 import { useToasts } from "@/components/Toasts";
 import { toUserError, type UserError } from "@/lib/errors";
 import { useAppConfig } from "./useAppConfig";
@@ -40,7 +41,7 @@ export function useTx() {
   const cfg = useAppConfig();
   const { address } = useAccount();
   const publicClient = usePublicClient({ chainId: cfg.chainId });
-  const { data: walletClient } = useWalletClient({ chainId: cfg.chainId });
+  const wagmiConfig = useConfig();
   const blocker = useWriteBlocker();
   const toasts = useToasts();
   const qc = useQueryClient();
@@ -55,11 +56,12 @@ export function useTx() {
         return s;
       };
       if (blocker) return fail({ kind: "unknown", message: blocker });
-      if (!publicClient || !walletClient || !address)
-        return fail({ kind: "unknown", message: "Connect a wallet first" });
+      if (!publicClient || !address) return fail({ kind: "unknown", message: "Connect a wallet first" });
       let hash: Hex | undefined;
       try {
         setState({ status: "signing" });
+        // Resolved at call time: right after a reload the connector may still be reconnecting.
+        const walletClient = await getWalletClient(wagmiConfig, { chainId: cfg.chainId, account: address });
         const c = typeof call === "function" ? await call() : call;
         const { request, result } = await publicClient.simulateContract({ ...c, account: address } as never);
         hash = await walletClient.writeContract(request as never);
@@ -88,7 +90,7 @@ export function useTx() {
         return fail(toUserError(e), hash);
       }
     },
-    [address, blocker, cfg.explorerUrl, publicClient, qc, toasts, walletClient],
+    [address, blocker, cfg.chainId, cfg.explorerUrl, publicClient, qc, toasts, wagmiConfig],
   );
   return { run, state, blocker, reset: () => setState({ status: "idle" }) };
 }

@@ -18,6 +18,7 @@ export interface OrderInput {
   price: string;
   amountKwh: string;
   orderType: number;
+  /** The seller's delivering meter, or the buyer's receiving meter. */
   meterId: number | undefined;
 }
 
@@ -80,15 +81,20 @@ export function validateOrder(input: OrderInput, ctx: OrderContext): Parsed<Orde
     if (!input.isBid && ctx.bestBid !== null && tick <= ctx.bestBid)
       return no("A post-only offer must be above the best bid");
   }
-  let meterId = 0;
-  if (!input.isBid) {
-    const mine = ctx.meters.filter((m) => m.communityId === ctx.communityId);
-    if (mine.length === 0) return no("Selling needs a meter of yours registered in this community");
-    const m = mine.find((x) => x.id === input.meterId);
-    if (!m) return no("Choose the meter that will deliver this energy");
-    if (!m.active) return no(`Meter #${m.id} is deactivated`);
-    meterId = m.id;
-  }
+  // Every order names a meter of the trader in this community: the seller's delivering meter, or
+  // the buyer's consuming one (the contract checks ownership, community and activity).
+  const mine = ctx.meters.filter((m) => m.communityId === ctx.communityId);
+  if (mine.length === 0)
+    return no(`${input.isBid ? "Buying" : "Selling"} needs a meter of yours registered in this community`);
+  const m = mine.find((x) => x.id === input.meterId);
+  if (!m)
+    return no(
+      input.isBid
+        ? "Choose the meter that will receive this energy"
+        : "Choose the meter that will deliver this energy",
+    );
+  if (!m.active) return no(`Meter #${m.id} is deactivated`);
+  const meterId = m.id;
   const lock = lockOf({
     isBid: input.isBid,
     tick,

@@ -1,10 +1,12 @@
 /**
  * Units the app speaks: energy in kWh on screen and Wh on chain, money in the quote token (USDC,
  * 6 decimals), prices per kWh on the community's tick grid (price per kWh = tick × tickSize).
- * Pure functions; every parser returns either a value or the sentence that says what is wrong.
+ * Pure functions; every parser returns either a value or the sentence that says what is wrong
+ * (form validation; the contract maths is the SDK's).
  */
+import { askBond, orderValue } from "@powershare/contracts/sdk";
+
 export const QUOTE_DECIMALS = 6;
-const QUOTE_UNIT = 10n ** BigInt(QUOTE_DECIMALS);
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -96,7 +98,7 @@ function cap(s: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
-/** What an order locks: a bid its limit value, an ask its seller bond. */
+/** What an order locks: a bid its limit value, an ask its seller bond (the SDK's contract maths). */
 export function lockOf(o: {
   isBid: boolean;
   tick: number;
@@ -104,7 +106,7 @@ export function lockOf(o: {
   tickSize: bigint;
   bondPerWh: bigint;
 }): bigint {
-  return o.isBid ? o.amountWh * BigInt(o.tick) * (o.tickSize / 1000n) : o.amountWh * o.bondPerWh;
+  return o.isBid ? orderValue(o.amountWh, o.tick, o.tickSize) : askBond(o.amountWh, o.bondPerWh);
 }
 
 /** marketId = communityId << 40 | slotStart */
