@@ -1,0 +1,192 @@
+/**
+ * Generates everything graph-cli reads that comes from the contracts package — never typed by hand:
+ *
+ *   abis/<Contract>.json   the ABIs, from @powershare/contracts (contracts/generated, built from the artifacts)
+ *   networks.json          per network (hardhat, polygon-amoy, matic): each contract's address and start
+ *                          block, from the contracts' address books (contracts/deployments/<chainId>.json,
+ *                          written from the Ignition journals by contracts/scripts/address-book.ts)
+ *   subgraph.yaml          the manifest for one network: one data source per contract, one handler
+ *                          per event of its ABI (event signatures derived from the ABI)
+ *
+ *   node scripts/manifest.ts [--network hardhat|polygon-amoy|matic] [--book file.json] [--out subgraph.yaml]
+ *
+ * SUBGRAPH_NETWORK and ADDRESS_BOOK are the environment equivalents. A network without an address
+ * book is left out of networks.json; the hardhat manifest then points at the zero address (it still
+ * builds; deploy after `npm run dev` wrote contracts/deployments/31337.json). Every event must have
+ * its handler exported by the data source's mapping file, or this script fails and lists them.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  deliverySettlementAbi,
+  energyMarketAbi,
+  settlementKeeperAbi,
+  treasuryGovernorAbi,
+  type AddressBook,
+} from "@powershare/contracts";
+import { readAddressBook } from "@powershare/contracts/node";
+
+export const SUBGRAPH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The Graph's network names for the chains PowerShare deploys to. */
+export const NETWORKS = { hardhat: 31337, "polygon-amoy": 80002, matic: 137 } as const;
+export type GraphNetwork = keyof typeof NETWORKS;
+
+interface AbiParam {
+  type: string;
+  name: string;
+  indexed?: boolean;
+  components?: AbiParam[];
+}
+interface AbiItem {
+  type: string;
+  name?: string;
+  inputs?: AbiParam[];
+}
+
+/** The data sources: contract name in the address book, its ABI, its mapping file. */
+export const DATA_SOURCES = [
+  { name: "EnergyMarket", abi: energyMarketAbi, file: "energy-market" },
+  { name: "DeliverySettlement", abi: deliverySettlementAbi, file: "delivery-settlement" },
+  { name: "TreasuryGovernor", abi: treasuryGovernorAbi, file: "treasury-governor" },
+  { name: "SettlementKeeper", abi: settlementKeeperAbi, file: "settlement-keeper" },
+] as const;
+
+const ZERO = "0x0000000000000000000000000000000000000000";
+
+function canonicalType(p: AbiParam): string {
+  if (p.type.startsWith("tuple")) return `(${p.components!.map(canonicalType).join(",")})${p.type.slice(5)}`;
+  return p.type;
+}
+
+/** graph-cli's event signature: `Trade(indexed uint256,indexed address,uint32)`. */
+export function eventSignature(e: AbiItem): string {
+  return `${e.name}(${e.inputs!.map((p) => (p.indexed ? "indexed " : "") + canonicalType(p)).join(",")})`;
+}
+
+export function eventsOf(abi: readonly unknown[]): AbiItem[] {
+  return (abi as AbiItem[]).filter((x) => x.type === "event");
+}
+
+/** Address book of a network: an explicit file, else the contracts package's book, else none. */
+function bookFor(network: GraphNetwork, bookFile?: string): AddressBook | undefined {
+  if (bookFile) {
+    const book = JSON.parse(readFileSync(bookFile, "utf8")) as AddressBook;
+    if (book.chainId !== NETWORKS[network])
+      throw new Error(`${bookFile} is for chain ${book.chainId}, ${network} is ${NETWORKS[network]}`);
+    return book;
+  }
+  try {
+    return readAddressBook(NETWORKS[network]);
+  } catch {
+    return undefined;
+  }
+}
+
+type NetworksJson = Record<string, Record<string, { address: string; startBlock: number }>>;
+
+export function networksJson(books: Partial<Record<GraphNetwork, AddressBook>>): NetworksJson {
+  const out: NetworksJson = {};
+  for (const [network, book] of Object.entries(books)) {
+    if (!book) continue;
+    out[network] = {};
+    for (const ds of DATA_SOURCES) {
+      const entry = book.contracts[ds.name];
+      // A contract not deployed on a network is indexed at the zero address, where it emits nothing.
+      out[network]![ds.name] = entry
+        ? { address: entry.address.toLowerCase(), startBlock: entry.blockNumber }
+        : { address: ZERO, startBlock: book.startBlock };
+    }
+  }
+  return out;
+}
+
+/** Handlers exported by a mapping file (`export function handleX(`). */
+function exportedHandlers(file: string): Set<string> {
+  const src = readFileSync(file, "utf8");
+  return new Set([...src.matchAll(/export function (handle\w+)\s*\(/g)].map((m) => m[1]!));
+}
+
+export function manifestYaml(network: GraphNetwork, addresses: NetworksJson[string] | undefined): string {
+  const missing: string[] = [];
+  const lines: string[] = [
+    "# Generated by scripts/manifest.ts from @powershare/contracts (ABIs, address books). Do not edit.",
+    "specVersion: 1.3.0",
+    "description: PowerShare peer-to-peer energy marketplace (order books, delivery, settlement, governance)",
+    "repository: https://github.com/powershare/powershare",
+    "schema:",
+    "  file: ./schema.graphql",
+    "indexerHints:",
+    "  prune: auto",
+    "dataSources:",
+  ];
+  for (const ds of DATA_SOURCES) {
+    const mapping = `src/mappings/${ds.file}.ts`;
+    const handlers = exportedHandlers(path.join(SUBGRAPH_DIR, mapping));
+    const at = addresses?.[ds.name] ?? { address: ZERO, startBlock: 0 };
+    lines.push(
+      `  - kind: ethereum/contract`,
+      `    name: ${ds.name}`,
+      `    network: ${network}`,
+      `    source:`,
+      `      address: "${at.address}"`,
+      `      abi: ${ds.name}`,
+      `      startBlock: ${at.startBlock}`,
+      `    mapping:`,
+      `      kind: ethereum/events`,
+      `      apiVersion: 0.0.9`,
+      `      language: wasm/assemblyscript`,
+      `      file: ./${mapping}`,
+      `      entities:`,
+      `        - ${ds.name}`,
+      `      abis:`,
+      `        - name: ${ds.name}`,
+      `          file: ./abis/${ds.name}.json`,
+      `      eventHandlers:`,
+    );
+    for (const e of eventsOf(ds.abi)) {
+      const handler = `handle${e.name}`;
+      if (!handlers.has(handler)) missing.push(`${mapping}: ${handler} (${eventSignature(e)})`);
+      lines.push(`        - event: ${eventSignature(e)}`, `          handler: ${handler}`);
+    }
+  }
+  if (missing.length > 0)
+    throw new Error(`events without a handler (the contracts changed?):\n  ${missing.join("\n  ")}`);
+  return lines.join("\n") + "\n";
+}
+
+export function writeAbis(dir = path.join(SUBGRAPH_DIR, "abis")): void {
+  mkdirSync(dir, { recursive: true });
+  for (const ds of DATA_SOURCES)
+    writeFileSync(path.join(dir, `${ds.name}.json`), JSON.stringify(ds.abi, null, 2) + "\n");
+}
+
+export function generate(opts: { network?: GraphNetwork; bookFile?: string; out?: string } = {}): string {
+  const network = opts.network ?? "hardhat";
+  if (!(network in NETWORKS)) throw new Error(`network must be one of ${Object.keys(NETWORKS).join(", ")}`);
+  writeAbis();
+  const books: Partial<Record<GraphNetwork, AddressBook>> = {};
+  for (const n of Object.keys(NETWORKS) as GraphNetwork[])
+    books[n] = bookFor(n, n === network ? opts.bookFile : undefined);
+  const nets = networksJson(books);
+  writeFileSync(path.join(SUBGRAPH_DIR, "networks.json"), JSON.stringify(nets, null, 2) + "\n");
+  if (!nets[network])
+    console.warn(`subgraph: no address book for ${network}; the manifest points at the zero address`);
+  const out = opts.out ?? path.join(SUBGRAPH_DIR, "subgraph.yaml");
+  writeFileSync(out, manifestYaml(network, nets[network]));
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: { network: { type: "string" }, book: { type: "string" }, out: { type: "string" } },
+  });
+  const file = generate({
+    network: (values.network ?? process.env.SUBGRAPH_NETWORK) as GraphNetwork | undefined,
+    bookFile: values.book ?? process.env.ADDRESS_BOOK,
+    out: values.out,
+  });
+  if (!existsSync(file)) throw new Error(`${file} not written`);
+}
