@@ -333,7 +333,8 @@ export function handleTrade(event: TradeEvent): void {
 
   addToCandles(marketId, ts, tick, amountWh, value);
   const point = new TradePoint(0);
-  point.timestamp = ts.toI64();
+  // graph-node sets a timeseries point's id and timestamp (the block's, in microseconds) itself.
+  point.timestamp = ts.toI64() * 1000000;
   point.market = marketId.toString();
   point.community = communityId.toString();
   point.amountWh = amountWh;
@@ -387,6 +388,7 @@ export function handleOrderCancelled(event: OrderCancelled): void {
     // Front: `taken` moves past the remainder; the order's fill is final ("frozen").
     o.frozen = true;
     o.cancelledWh = cancelledWh;
+    o.cancelledAt = ts;
     o.remainingWh = ZERO;
     o.status = "cancelled";
     o.updatedAt = ts;
@@ -397,6 +399,7 @@ export function handleOrderCancelled(event: OrderCancelled): void {
   } else {
     // Behind the front: a hole; later ranges shift down by it.
     o.cancelledWh = o.cancelledWh.plus(cancelledWh);
+    o.cancelledAt = ts;
     o.remainingWh = ZERO;
     o.status = "cancelled";
     o.updatedAt = ts;

@@ -1,13 +1,30 @@
 /**
- * graph-node's BigDecimal: value = digits × 10^exp, normalised after every operation to at most 34
- * significant digits (rounded half to even) with trailing zeros stripped; zero is (0, 0). Division
- * by zero is a host error. toString prints plain notation (no exponent), as graph-node does.
- * In wasm a BigDecimal is {digits: BigInt, exp: BigInt}.
+ * graph-node's BigDecimal, digit for digit. graph-node wraps the `bigdecimal` crate pinned at 0.1.2
+ * ("old_bigdecimal", kept because any change would alter proofs of indexing) and normalises the
+ * result of every operation (graph/src/data/store/scalar/bigdecimal.rs, `normalized`):
+ *
+ *   1. `with_prec(34)`: a value with more than 34 digits drops the excess; the quotient is rounded
+ *      up by one when the remainder has no leading zero and its first digit is ≥ 5 (the crate's
+ *      `get_rounding_term`). The check is `p < 10 × r` on the signed remainder, so a NEGATIVE value
+ *      is never rounded: it is truncated toward zero. Fewer than 34 digits are padded with zeros.
+ *   2. trailing zeros are stripped into the exponent; zero is (0, 0).
+ *
+ * Division is the crate's `impl_division`: the magnitudes are divided to 100 significant digits
+ * (long division, truncating), the 101st digit rounds the last half-up, the sign is applied after,
+ * then the result is normalised as above (so a positive quotient is rounded twice, a negative one
+ * truncated at 34 digits). x / 1 is x; x / x' with equal digit strings is 1 × 10^(exp difference).
+ * Division by zero is a host error. Exponents outside [-6143, 6144] are rejected when a BigDecimal
+ * crosses from the mapping to the host (FromAscObj for BigDecimal). toString prints plain notation.
+ * In wasm a BigDecimal is {digits: BigInt, exp: BigInt}, value = digits × 10^exp.
  */
-import { BigIntMath, fromSignedBytesLE, HostError, toSignedBytesLE } from "./bigint.ts";
+import { fromSignedBytesLE, HostError, toSignedBytesLE } from "./bigint.ts";
 import { TypeId, type AscMemory } from "./memory.ts";
 
 export const MAX_SIGNIFICANT_DIGITS = 34;
+export const MIN_EXP = -6143n;
+export const MAX_EXP = 6144n;
+/** bigdecimal 0.1.2's precision for division. */
+const DIVISION_PRECISION = 100;
 
 export interface Decimal {
   digits: bigint;
@@ -15,34 +32,69 @@ export interface Decimal {
 }
 
 const abs = (x: bigint) => (x < 0n ? -x : x);
+/** count_decimal_digits: the digits of |x|; zero has one. */
 const digitCount = (x: bigint) => (x === 0n ? 1 : abs(x).toString().length);
 
-/** Rounds |d| to `drop` fewer digits, half to even. */
-function roundOff(d: bigint, drop: number): bigint {
-  const p = 10n ** BigInt(drop);
-  const sign = d < 0n ? -1n : 1n;
-  const a = abs(d);
-  let q = a / p;
-  const r = a % p;
-  const twice = 2n * r;
-  if (twice > p || (twice === p && q % 2n === 1n)) q += 1n;
-  return sign * q;
+/** The crate's get_rounding_term: 1 when the most significant digit of a positive r is ≥ 5. */
+function roundingTerm(r: bigint): bigint {
+  if (r === 0n) return 0n;
+  return Number(r.toString()[0]) >= 5 ? 1n : 0n;
 }
 
-export function normalize(x: Decimal): Decimal {
-  let { digits, exp } = x;
-  if (digits === 0n) return { digits: 0n, exp: 0n };
-  const n = digitCount(digits);
-  if (n > MAX_SIGNIFICANT_DIGITS) {
-    const drop = n - MAX_SIGNIFICANT_DIGITS;
-    digits = roundOff(digits, drop);
-    exp += BigInt(drop);
+/** bigdecimal 0.1.2 `with_prec` (scale = −exp). */
+function withPrec(x: Decimal, prec: number): Decimal {
+  const digits = digitCount(x.digits);
+  if (digits > prec) {
+    const diff = digits - prec;
+    const p = 10n ** BigInt(diff);
+    let q = x.digits / p; // num_bigint div_rem: truncates toward zero
+    const r = x.digits % p; // sign of the dividend
+    if (p < 10n * r) q += roundingTerm(r);
+    return { digits: q, exp: x.exp + BigInt(diff) };
   }
-  while (digits !== 0n && digits % 10n === 0n) {
+  if (digits < prec) {
+    const diff = BigInt(prec - digits);
+    return { digits: x.digits * 10n ** diff, exp: x.exp - diff };
+  }
+  return x;
+}
+
+/** graph-node's BigDecimal::normalized. */
+export function normalize(x: Decimal): Decimal {
+  if (x.digits === 0n) return { digits: 0n, exp: 0n };
+  let { digits, exp } = withPrec(x, MAX_SIGNIFICANT_DIGITS);
+  while (digits % 10n === 0n) {
     digits /= 10n;
     exp += 1n;
   }
   return { digits, exp };
+}
+
+/** bigdecimal 0.1.2 impl_division on magnitudes; `scale` is −exp. Returns digits and scale. */
+function implDivision(num: bigint, den: bigint, scale: bigint): { digits: bigint; scale: bigint } {
+  if (num === 0n) return { digits: 0n, scale: 0n };
+  if (num < 0n || den < 0n) {
+    const neg = num < 0n !== den < 0n;
+    const r = implDivision(abs(num), abs(den), scale);
+    return neg ? { digits: -r.digits, scale: r.scale } : r;
+  }
+  while (num < den) {
+    scale += 1n;
+    num *= 10n;
+  }
+  let quotient = num / den;
+  let remainder = num % den;
+  if (remainder === 0n) return { digits: quotient, scale };
+  let precision = digitCount(quotient);
+  remainder *= 10n;
+  while (remainder !== 0n && precision < DIVISION_PRECISION) {
+    quotient = quotient * 10n + remainder / den;
+    remainder = (remainder % den) * 10n;
+    precision++;
+    scale += 1n;
+  }
+  if (remainder !== 0n) quotient += roundingTerm(remainder / den);
+  return { digits: quotient, scale };
 }
 
 function align(x: Decimal, y: Decimal): [bigint, bigint, bigint] {
@@ -63,29 +115,22 @@ export const Dec = {
     return normalize({ digits: x.digits * y.digits, exp: x.exp + y.exp });
   },
   dividedBy(x: Decimal, y: Decimal): Decimal {
-    if (y.digits === 0n) throw new HostError("attempt to divide by zero");
-    if (x.digits === 0n) return { digits: 0n, exp: 0n };
-    // Enough extra digits that the quotient has more than MAX_SIGNIFICANT_DIGITS + 2, then round.
-    const shift = BigInt(MAX_SIGNIFICANT_DIGITS + 3 + digitCount(y.digits) - digitCount(x.digits));
-    const scale = shift > 0n ? shift : 0n;
-    const num = x.digits * 10n ** scale;
-    let q = BigIntMath.div(num, y.digits);
-    const exact = num % y.digits === 0n;
-    // A non-exact quotient: add a sticky digit so half-even rounding sees "more than half".
-    let exp = x.exp - y.exp - scale;
-    if (!exact) {
-      q = q * 10n + (q < 0n || (q === 0n && x.digits * y.digits < 0n) ? -1n : 1n);
-      exp -= 1n;
-    }
-    return normalize({ digits: q, exp });
+    if (y.digits === 0n) throw new HostError("Cannot divide by zero-valued `BigDecimal`!");
+    if (x.digits === 0n) return normalize(x);
+    if (y.digits === 1n && y.exp === 0n) return normalize(x); // other.is_one()
+    const scale = -x.exp - -y.exp;
+    if (x.digits === y.digits) return normalize({ digits: 1n, exp: -scale });
+    const r = implDivision(x.digits, y.digits, scale);
+    return normalize({ digits: r.digits, exp: -r.scale });
   },
   equals(x: Decimal, y: Decimal): boolean {
     const a = normalize(x);
     const b = normalize(y);
     return a.digits === b.digits && a.exp === b.exp;
   },
+  /** bigdecimal 0.1.2 Display: plain notation, never an exponent. */
   toString(x: Decimal): string {
-    const { digits, exp } = normalize(x);
+    const { digits, exp } = x;
     if (exp >= 0n) return (digits * 10n ** exp).toString();
     const neg = digits < 0n;
     let s = abs(digits).toString();
@@ -94,9 +139,11 @@ export const Dec = {
     const out = `${s.slice(0, s.length - scale)}.${s.slice(s.length - scale)}`;
     return neg ? `-${out}` : out;
   },
+  /** bigdecimal 0.1.2 from_str: [sign] digits [. digits] [e|E [sign] digits]. */
   fromString(s: string): Decimal {
     const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
-    if (!m || (m[2] === "" && (m[3] ?? "") === "")) throw new HostError(`invalid BigDecimal string: "${s}"`);
+    if (!m || (m[2] === "" && (m[3] ?? "") === ""))
+      throw new HostError(`failed to parse BigDecimal from string "${s}"`);
     const frac = m[3] ?? "";
     const digits = BigInt(`${m[1]}${m[2] || "0"}${frac}`);
     return normalize({ digits, exp: BigInt(m[4] ?? 0) - BigInt(frac.length) });
@@ -106,11 +153,17 @@ export const Dec = {
   },
 };
 
+/** FromAscObj for BigDecimal: built with BigDecimal::new (normalised), exponent range checked. */
 export function readDecimal(mem: AscMemory, ptr: number): Decimal {
-  return {
+  const d = normalize({
     digits: fromSignedBytesLE(mem.readBytes(mem.u32(ptr))),
-    exp: fromSignedBytesLE(mem.readBytes(mem.u32(ptr + 4))),
-  };
+    exp: BigInt.asIntN(64, fromSignedBytesLE(mem.readBytes(mem.u32(ptr + 4)))),
+  });
+  if (d.exp < MIN_EXP || d.exp > MAX_EXP)
+    throw new HostError(
+      `big decimal exponent \`${d.exp}\` is outside the \`${MIN_EXP}\` to \`${MAX_EXP}\` range`,
+    );
+  return d;
 }
 
 export function newDecimal(mem: AscMemory, x: Decimal): number {

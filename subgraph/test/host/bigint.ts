@@ -36,18 +36,34 @@ export function fromUnsignedBytesLE(bytes: Uint8Array): bigint {
 
 export class HostError extends Error {}
 
+/** graph-node BigInt::MAX_BITS: 131072 decimal digits (PostgreSQL numeric), sign bit included. */
+export const MAX_BITS = 435_412;
+
+/** Magnitude bits, as num_bigint's bits(). */
+export function bitsOf(x: bigint): number {
+  return x === 0n ? 0 : (x < 0n ? -x : x).toString(2).length;
+}
+
+/** BigInt::new: what crosses from the mapping (and pow's result) is checked against MAX_BITS. */
+export function checked(x: bigint): bigint {
+  const bits = bitsOf(x) + 1;
+  if (bits > MAX_BITS) throw new HostError(`BigInt is too big, total bits ${bits} (max ${MAX_BITS})`);
+  return x;
+}
+
 /** num_bigint semantics on JS bigints (shared with BigDecimal). */
 export const BigIntMath = {
   div(x: bigint, y: bigint): bigint {
-    if (y === 0n) throw new HostError("attempt to divide by zero"); // graph-node: a deterministic error
+    if (y === 0n) throw new HostError(`attempted to divide BigInt \`${x}\` by zero`);
     return x / y; // truncates toward zero, as num_bigint
   },
   mod(x: bigint, y: bigint): bigint {
-    if (y === 0n) throw new HostError("attempt to calculate the remainder with a divisor of zero");
+    if (y === 0n)
+      throw new HostError(`attempted to calculate the remainder of \`${x}\` with a divisor of zero`);
     return x % y; // sign of the dividend, as num_bigint
   },
   pow(x: bigint, exp: number): bigint {
-    return x ** BigInt(exp);
+    return checked(x ** BigInt(exp));
   },
   leftShift(x: bigint, bits: number): bigint {
     return x << BigInt(bits);
@@ -64,7 +80,7 @@ export function parseBigInt(s: string): bigint {
 }
 
 export function bigIntImports(mem: () => AscMemory) {
-  const read = (p: number) => fromSignedBytesLE(mem().readBytes(p));
+  const read = (p: number) => checked(fromSignedBytesLE(mem().readBytes(p)));
   const ret = (v: bigint) => mem().newBytes(toSignedBytesLE(v));
   return {
     "bigInt.plus": (x: number, y: number) => ret(read(x) + read(y)),

@@ -28,13 +28,14 @@ export function conversionImports(mem: () => AscMemory) {
     "typeConversion.bytesToHex": (p: number) => mem().newString(bytesToHex(mem().readBytes(p))),
     "typeConversion.bigIntToString": (p: number) =>
       mem().newString(fromSignedBytesLE(mem().readBytes(p)).toString()),
+    // graph-node: "0x0" for zero, else the big-endian MAGNITUDE without leading zeros (no sign).
     "typeConversion.bigIntToHex": (p: number) => {
       const v = fromSignedBytesLE(mem().readBytes(p));
-      return mem().newString(v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`);
+      return mem().newString(`0x${(v < 0n ? -v : v).toString(16)}`);
     },
     "typeConversion.stringToH160": (p: number) => {
       const s = mem().readString(p);
-      const hex = s.startsWith("0x") ? s.slice(2) : s;
+      const hex = s.replace(/^(0x)+/, ""); // trim_start_matches("0x")
       if (!/^[0-9a-fA-F]{40}$/.test(hex))
         throw new HostError(`Failed to convert string to Address/H160: '${s}'`);
       return mem().newBytes(hexToBytes(`0x${hex}`));

@@ -8,6 +8,8 @@ export interface FieldDef {
   required: boolean;
   list: boolean;
   derived: boolean;
+  /** The field of `type` that a derived field follows. */
+  derivedFrom?: string;
 }
 
 export interface EntityDef {
@@ -36,6 +38,7 @@ export function parseSchema(file: string): Map<string, EntityDef> {
         list,
         required: list ? f[5] === "!" : f[4] === "!",
         derived: /@derivedFrom/.test(f[6]!),
+        derivedFrom: /@derivedFrom\(\s*field:\s*"(\w+)"/.exec(f[6]!)?.[1],
       });
     }
     out.set(name!, {

@@ -146,7 +146,11 @@ export class EntityStore {
   private nextTimeseriesId = new Map<string, bigint>();
   writes = 0;
 
-  constructor(readonly schema: Map<string, EntityDef>) {}
+  readonly schema: Map<string, EntityDef>;
+
+  constructor(schema: Map<string, EntityDef>) {
+    this.schema = schema;
+  }
 
   private def(type: string): EntityDef {
     const d = this.schema.get(type);
@@ -168,15 +172,25 @@ export class EntityStore {
     return this.inBlock.get(type)?.has(id) ? this.get(type, id) : undefined;
   }
 
+  /** The block being processed: its timestamp (unix seconds) stamps timeseries points. */
+  blockTimestamp = 0n;
+
+  /**
+   * graph-node's store.set is an update (EntityOp::Update): the given fields are merged into the
+   * stored entity, a null removes a field, then the merged entity is validated against the schema.
+   * A timeseries point gets the next id of its type and the block's timestamp (microseconds),
+   * whatever the mapping set.
+   */
   set(type: string, id: string, data: EntityData): void {
     const def = this.def(type);
     const idField = def.fields.get("id")!;
     if (def.timeseries) {
-      // graph-node assigns timeseries ids itself (auto-increment).
       const next = this.nextTimeseriesId.get(type) ?? 1n;
       this.nextTimeseriesId.set(type, next + 1n);
       id = next.toString();
-      data = new Map(data).set("id", { kind: Kind.INT8, value: next });
+      data = new Map(data)
+        .set("id", { kind: Kind.INT8, value: next })
+        .set("timestamp", { kind: Kind.TIMESTAMP, value: this.blockTimestamp * 1_000_000n });
     } else {
       const given = data.get("id");
       if (given === undefined) {
@@ -197,40 +211,66 @@ export class EntityStore {
     }
     for (const [name, v] of data) {
       const f = def.fields.get(name);
-      if (!f || f.derived) throw new HostError(`Entity ${type}[${id}]: unknown field '${name}'`);
-      if (v.kind === Kind.NULL) {
-        if (f.required)
-          throw new HostError(`Entity ${type}[${id}]: missing value for non-nullable field '${name}'`);
-        continue;
-      }
-      const want = f.list ? Kind.ARRAY : (SCALAR_KIND[f.type] ?? Kind.STRING); // references are ids
-      if (
-        v.kind !== want &&
-        !(want === Kind.STRING && f.type !== "String" && f.type !== "ID" && v.kind === Kind.BYTES)
-      )
+      if (!f) throw new HostError(`Entity ${type}[${id}]: unknown field '${name}'`);
+      if (f.derived)
+        throw new HostError(`Entity ${type}[${id}]: field '${name}' is derived and cannot be set`);
+      if (v.kind === Kind.NULL) continue;
+      const want = f.list ? Kind.ARRAY : (SCALAR_KIND[f.type] ?? this.referenceKind(f.type));
+      if (v.kind !== want)
         throw new HostError(
           `Entity ${type}[${id}]: the value of field '${name}' has kind ${v.kind}, the schema wants ${f.type}`,
         );
     }
-    for (const f of def.fields.values()) {
-      if (f.required && !f.derived && (!data.has(f.name) || data.get(f.name)!.kind === Kind.NULL))
-        throw new HostError(`Entity ${type}[${id}]: missing value for non-nullable field '${f.name}'`);
-    }
     let table = this.entities.get(type);
     if (!table) this.entities.set(type, (table = new Map()));
     const prev = table.get(id);
+    const merged: EntityData = new Map(prev ?? []);
+    for (const [k, v] of data) {
+      if (v.kind === Kind.NULL) merged.delete(k);
+      else merged.set(k, v);
+    }
+    for (const f of def.fields.values()) {
+      if (f.required && !f.derived && !merged.has(f.name))
+        throw new HostError(`Entity ${type}[${id}]: missing value for non-nullable field '${f.name}'`);
+    }
     if (prev && def.immutable) {
       const same =
-        prev.size === data.size && [...data].every(([k, v]) => prev.has(k) && sameValue(prev.get(k)!, v));
+        prev.size === merged.size && [...merged].every(([k, v]) => prev.has(k) && sameValue(prev.get(k)!, v));
       if (!same) throw new HostError(`Immutable entity ${type}[${id}] cannot be updated`);
     }
-    // Null values unset the field (graph-node stores NULL).
-    const stored: EntityData = new Map([...data].filter(([, v]) => v.kind !== Kind.NULL));
-    table.set(id, stored);
+    table.set(id, merged);
     let ids = this.inBlock.get(type);
     if (!ids) this.inBlock.set(type, (ids = new Set()));
     ids.add(id);
     this.writes++;
+  }
+
+  /** A reference field holds the referenced entity's id: a string, or Bytes/Int8 for such ids. */
+  private referenceKind(type: string): number {
+    const target = this.schema.get(type);
+    if (!target) throw new HostError(`type ${type} is not defined in the schema`);
+    const idType = target.fields.get("id")!.type;
+    return SCALAR_KIND[idType] ?? Kind.STRING;
+  }
+
+  /**
+   * store.loadRelated(type, id, field): the entities of the derived field's type whose reference
+   * field (the @derivedFrom field) points at id.
+   */
+  loadRelated(type: string, id: string, field: string): EntityData[] {
+    const def = this.def(type);
+    const f = def.fields.get(field);
+    if (!f || !f.derived || !f.derivedFrom)
+      throw new HostError(`Entity ${type}: '${field}' is not a derived field`);
+    const out: EntityData[] = [];
+    for (const e of this.entities.get(f.type)?.values() ?? []) {
+      const v = e.get(f.derivedFrom);
+      if (!v) continue;
+      const matches = (x: StoreValue) =>
+        x.kind === Kind.BYTES ? `0x${Buffer.from(x.value).toString("hex")}` === id : String(x.value) === id;
+      if (v.kind === Kind.ARRAY ? v.value.some(matches) : matches(v)) out.push(e);
+    }
+    return out;
   }
 
   remove(type: string, id: string): void {
@@ -277,8 +317,10 @@ export function storeImports(mem: () => AscMemory, store: EntityStore) {
     "store.set": (type: number, id: number, data: number) =>
       store.set(str(type), str(id), readEntity(mem(), data)),
     "store.remove": (type: number, id: number) => store.remove(str(type), str(id)),
-    "store.loadRelated": () => {
-      throw new HostError("store.loadRelated is not supported by this host");
-    },
+    "store.loadRelated": (type: number, id: number, field: number) =>
+      mem().newArray(
+        store.loadRelated(str(type), str(id), str(field)).map((e) => newEntity(mem(), e)),
+        TypeId.ArrayTypedMapEntryStringStoreValue, // graph-ts: idof<Array<Entity>>
+      ),
   };
 }
