@@ -18,7 +18,7 @@ import {
   getSettlement,
   isRefundClaimed,
 } from "./reads/settlement.ts";
-import { cancelOrder, cancelOrders, placeOrder, placeOrders } from "./writes/orders.ts";
+import { cancelOrder, cancelOrders, placeOrder, placeOrders, replaceOrders } from "./writes/orders.ts";
 import { deposit, withdraw, type DepositOptions } from "./writes/funds.ts";
 import { checkUpkeep, claimOrders, claimRefund, performUpkeep, settleSellers } from "./writes/settlement.ts";
 import type { PlaceOrderParams } from "./writes/checks.ts";
@@ -76,6 +76,8 @@ export function createPowerShare(opts: PowerShareOptions) {
     // writes
     place: (p: PlaceOrderParams, o?: WriteOptions) => placeOrder(ctx, p, o),
     placeMany: (orders: readonly PlaceOrderParams[], o?: WriteOptions) => placeOrders(ctx, orders, o),
+    replace: (cancel: readonly bigint[], orders: readonly PlaceOrderParams[], o?: WriteOptions) =>
+      replaceOrders(ctx, cancel, orders, o),
     cancel: (orderId: bigint, o?: WriteOptions) => cancelOrder(ctx, orderId, o),
     cancelMany: (orderIds: readonly bigint[], o?: WriteOptions) => cancelOrders(ctx, orderIds, o),
     deposit: (amount: bigint, o?: DepositOptions) => deposit(ctx, amount, o),

@@ -272,6 +272,47 @@ describe("batched order entry", () => {
     await client(SELLER).cancelMany(r.result.map((o) => o.orderId));
     await expect(client(SELLER).placeMany([])).rejects.toBeInstanceOf(InvalidInputError);
   });
+
+  it("re-prices in one transaction: cancels and places through one multicall", async () => {
+    const first = await client(SELLER).place({
+      communityId,
+      slotStart: slot,
+      side: "sell",
+      tick: 310,
+      amountWh: 300n,
+      meterId: sellerMeter,
+      type: "post-only",
+    });
+    const before = await nonce(SELLER);
+    const r = await client(SELLER).replace(
+      [first.result.orderId],
+      [
+        {
+          communityId,
+          slotStart: slot,
+          side: "sell",
+          tick: 305,
+          amountWh: 250n,
+          meterId: sellerMeter,
+          type: "post-only",
+        },
+      ],
+    );
+    expect(await nonce(SELLER)).toBe(before + 1);
+    expect(r.result).toHaveLength(1);
+    expect(r.result[0]!.restingWh).toBe(250n);
+    expect(r.events.filter((e) => e.eventName === "OrderCancelled")).toHaveLength(1);
+    expect(r.events.filter((e) => e.eventName === "OrderPlaced")).toHaveLength(1);
+    const book = await client(SELLER).book(marketId);
+    expect(book.asks.find((l) => l.tick === 310)).toBeUndefined();
+    expect(book.asks.find((l) => l.tick === 305)?.availableWh).toBe(250n);
+    // a cancel of an order already gone is refused before anything is sent
+    const n = await nonce(SELLER);
+    await expect(client(SELLER).replace([first.result.orderId], [])).rejects.toBeInstanceOf(PreflightError);
+    await expect(client(SELLER).replace([], [])).rejects.toBeInstanceOf(InvalidInputError);
+    expect(await nonce(SELLER)).toBe(n);
+    await client(SELLER).cancel(r.result[0]!.orderId);
+  });
 });
 
 describe("funds", () => {

@@ -138,3 +138,63 @@ export async function placeOrders(
   });
   return { ...raw, result };
 }
+
+/**
+ * Cancels some of the account's orders and places new ones in one transaction through the market's
+ * `multicall` (cancels first): re-pricing a resting order costs one transaction, not two. Each cancel
+ * and each order is checked first, as `cancelOrders` and `placeOrders` check them; the order checks
+ * do not count what the cancels release, so the free balance must already cover the new orders.
+ * `result` holds the placed orders' outcomes, in order.
+ */
+export async function replaceOrders(
+  ctx: SdkContext,
+  cancel: readonly bigint[],
+  orders: readonly PlaceOrderParams[],
+  opts: WriteOptions = {},
+): Promise<WriteResult<OrderOutcome[]>> {
+  const account = requireAccount(ctx);
+  if (cancel.length === 0 && orders.length === 0) throw new InvalidInputError("nothing to cancel or place");
+  if (new Set(cancel).size !== cancel.length) throw new InvalidInputError("the same order is listed twice");
+  const now = await chainNow(ctx);
+  for (const id of cancel) await checkCancel(ctx, account.address, id, now);
+  for (const p of orders) await checkPlaceOrder(ctx, account.address, p);
+  const calls: Hex[] = [
+    ...cancel.map((id) => encodeFunctionData({ abi: energyMarketAbi, functionName: "cancel", args: [id] })),
+    ...orders.map((p) => placeOrderCalldata(p)),
+  ];
+  const raw = await execute<readonly Hex[]>(
+    ctx,
+    { address: ctx.addresses.market, abi: MARKET_ABI, functionName: "multicall", args: [calls] },
+    opts,
+  );
+  const result = raw.result.slice(cancel.length).map(decodePlaceResult);
+  return { ...raw, result };
+}
+
+function placeOrderCalldata(p: PlaceOrderParams): Hex {
+  return encodeFunctionData({
+    abi: energyMarketAbi,
+    functionName: "placeOrder",
+    args: [
+      {
+        communityId: p.communityId,
+        slotStart: p.slotStart,
+        isBid: p.side === "buy",
+        tick: p.tick,
+        amountWh: p.amountWh,
+        meterId: p.meterId,
+        orderType: ORDER_TYPE_INDEX[p.type ?? "limit"],
+      },
+    ],
+  });
+}
+
+function decodePlaceResult(data: Hex): OrderOutcome {
+  const r = decodeFunctionResult({ abi: energyMarketAbi, functionName: "placeOrder", data });
+  return {
+    orderId: r.orderId,
+    filledWh: BigInt(r.filledWh),
+    value: BigInt(r.value),
+    restingWh: BigInt(r.restingWh),
+  };
+}
