@@ -1,0 +1,230 @@
+/**
+ * Everything an agent reads from and sends to the market, through @powershare/contracts/sdk and the
+ * agent's own wallet: the community's parameters, the markets of its trading window with their best
+ * prices, its balances, its orders, its meter and the meter's reports. Reads shared by every agent of
+ * a community (community parameters, best prices) go through a `SharedReads` cache keyed by chain time,
+ * which plays the indexer's role in a simulation: one read per block, however many agents ask.
+ */
+import type { Address } from "viem";
+import {
+  decodeOrderId,
+  marketIdOf,
+  marketTimes,
+  type Community,
+  type PowerShare,
+  type PlaceOrderParams,
+} from "@powershare/contracts/sdk";
+import type { MarketView, OwnOrder } from "../strategy/types.ts";
+
+export interface CommunityView {
+  id: number;
+  slotLength: number;
+  gateLead: number;
+  horizon: number;
+  tickSize: number;
+  minOrderWh: number;
+  bondPerWh: number;
+  feeBps: number;
+  halted: boolean;
+}
+
+export interface MeterView {
+  id: number;
+  registered: boolean;
+  active: boolean;
+  ownedByAgent: boolean;
+  capacityW: number;
+}
+
+export interface MeterReport {
+  slotStart: number;
+  importedWh: number;
+  exportedWh: number;
+}
+
+export function toCommunityView(c: Community): CommunityView {
+  return {
+    id: c.id,
+    slotLength: c.slotLength,
+    gateLead: c.gateLead,
+    horizon: c.horizon,
+    tickSize: Number(c.tickSize),
+    minOrderWh: Number(c.minOrderWh),
+    bondPerWh: Number(c.bondPerWh),
+    feeBps: c.feeBps,
+    halted: c.halted,
+  };
+}
+
+/** Reads that do not depend on the agent, cached per chain time. */
+export class SharedReads {
+  readonly #ps: PowerShare;
+  readonly #communities = new Map<number, Promise<CommunityView>>();
+  #bestAt = -1;
+  #best = new Map<string, Promise<{ bestBid: number | undefined; bestAsk: number | undefined }>>();
+  constructor(ps: PowerShare) {
+    this.#ps = ps;
+  }
+  community(id: number): Promise<CommunityView> {
+    let c = this.#communities.get(id);
+    if (!c) {
+      c = this.#ps.community(id).then(toCommunityView);
+      c.catch(() => this.#communities.delete(id));
+      this.#communities.set(id, c);
+    }
+    return c;
+  }
+  bestPrices(marketId: bigint, now: number) {
+    if (now !== this.#bestAt) {
+      this.#bestAt = now;
+      this.#best = new Map();
+    }
+    const key = marketId.toString();
+    let p = this.#best.get(key);
+    if (!p) {
+      p = this.#ps.bestPrices(marketId);
+      this.#best.set(key, p);
+    }
+    return p;
+  }
+  /** Forget cached best prices (after this agent's own trades moved the book). */
+  invalidate(): void {
+    this.#bestAt = -1;
+  }
+}
+
+/** The markets whose gate falls within `windowSeconds` after `now`, earliest first. */
+export function windowSlots(c: CommunityView, now: number, windowSeconds: number): number[] {
+  const out: number[] = [];
+  const first = Math.ceil((now + c.gateLead + 1) / c.slotLength) * c.slotLength;
+  for (let s = first; s - c.gateLead <= now + windowSeconds; s += c.slotLength) {
+    const t = marketTimes(c, s);
+    if (now >= t.opensAt && now < t.gateAt) out.push(s);
+  }
+  return out;
+}
+
+export class AgentIO {
+  readonly ps: PowerShare;
+  readonly account: Address;
+  readonly shared: SharedReads;
+  constructor(ps: PowerShare, account: Address, shared?: SharedReads) {
+    this.ps = ps;
+    this.account = account;
+    this.shared = shared ?? new SharedReads(ps);
+  }
+
+  now(): Promise<number> {
+    return this.ps.now();
+  }
+
+  community(id: number): Promise<CommunityView> {
+    return this.shared.community(id);
+  }
+
+  async markets(c: CommunityView, now: number, windowSeconds: number): Promise<MarketView[]> {
+    const slots = windowSlots(c, now, windowSeconds);
+    return Promise.all(
+      slots.map(async (s) => {
+        const id = marketIdOf(c.id, s);
+        const t = marketTimes(c, s);
+        const best = await this.shared.bestPrices(id, now);
+        return {
+          marketId: id.toString(),
+          slotStart: s,
+          opensAt: t.opensAt,
+          gateAt: t.gateAt,
+          bestBidTick: best.bestBid,
+          bestAskTick: best.bestAsk,
+        };
+      }),
+    );
+  }
+
+  async freeBalance(): Promise<number> {
+    return Number((await this.ps.balances(this.account)).free);
+  }
+
+  /** The agent's orders among `ids` still on chain (claimed ones are gone). */
+  async orders(ids: readonly string[]): Promise<OwnOrder[]> {
+    const orders = await this.ps.orders(ids.map((i) => BigInt(i)));
+    return orders
+      .filter((o) => o.owner.toLowerCase() === this.account.toLowerCase())
+      .map((o) => ({
+        orderId: o.orderId.toString(),
+        marketId: o.marketId.toString(),
+        slotStart: o.slotStart,
+        side: o.isBid ? ("buy" as const) : ("sell" as const),
+        tick: o.tick,
+        amountWh: Number(o.amountWh),
+        filledWh: Number(o.filledWh),
+        remainingWh: Number(o.remainingWh),
+      }));
+  }
+
+  /** The agent's orders in one market placed since `fromBlock`, from the chain's logs (for de-duplication). */
+  async ordersInMarket(marketId: string, fromBlock: bigint): Promise<OwnOrder[]> {
+    const orders = await this.ps.ordersOf(this.account, { marketId: BigInt(marketId), fromBlock });
+    return orders.map((o) => {
+      const k = decodeOrderId(o.orderId);
+      return {
+        orderId: o.orderId.toString(),
+        marketId,
+        slotStart: k.slotStart,
+        side: k.isBid ? ("buy" as const) : ("sell" as const),
+        tick: k.tick,
+        amountWh: Number(o.amountWh),
+        filledWh: Number(o.filledWh),
+        remainingWh: Number(o.remainingWh),
+      };
+    });
+  }
+
+  async meter(id: number): Promise<MeterView> {
+    const m = await this.ps.meter(id);
+    return {
+      id,
+      registered: m !== undefined,
+      active: m?.active ?? false,
+      ownedByAgent: m !== undefined && m.owner.toLowerCase() === this.account.toLowerCase(),
+      capacityW: m?.capacityW ?? 0,
+    };
+  }
+
+  async report(meterId: number, slotStart: number): Promise<MeterReport | undefined> {
+    const r = await this.ps.report(meterId, slotStart);
+    return r && { slotStart, importedWh: Number(r.importedWh), exportedWh: Number(r.exportedWh) };
+  }
+
+  async blockNumber(): Promise<bigint> {
+    return this.ps.ctx.publicClient.getBlockNumber();
+  }
+
+  /** Cancels and places in one transaction; returns what each placed order did and the gas used. */
+  async execute(cancel: readonly string[], place: readonly PlaceOrderParams[]): Promise<ExecuteResult> {
+    const r =
+      cancel.length === 0
+        ? await this.ps.placeMany(place)
+        : await this.ps.replace(
+            cancel.map((c) => BigInt(c)),
+            place,
+          );
+    this.shared.invalidate();
+    return {
+      outcomes: r.result.map((o) => ({
+        orderId: o.orderId === 0n ? undefined : o.orderId.toString(),
+        filledWh: Number(o.filledWh),
+        restingWh: Number(o.restingWh),
+        value: Number(o.value),
+      })),
+      gasUsed: Number(r.gasUsed),
+      hash: r.hash ?? "",
+    };
+  }
+}
+
+export interface ExecuteResult {
+  outcomes: { orderId: string | undefined; filledWh: number; restingWh: number; value: number }[];
+  gasUsed: number;
+  hash: string;
+}

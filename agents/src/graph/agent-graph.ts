@@ -1,0 +1,417 @@
+/**
+ * One agent = one LangGraph StateGraph on one thread:
+ *
+ *   START → observe → forecast → decide → risk → act → remember → END
+ *                        │           │        │      ↺ (retry a transient failure, twice)
+ *                        └───────────┴────────┴→ remember   (nothing to observe / nothing to do /
+ *                                                              every intent refused)
+ *
+ * observe reads the market, balances, own orders and own meter reports through the SDK; forecast
+ * folds the new meter readings into the error tracker and forecasts every slot of the horizon;
+ * decide asks the strategy (or the LLM planner, falling back to the strategy); risk applies the hard
+ * limits; act de-duplicates against the chain (an order placed by an act that died before its
+ * checkpoint is adopted, not placed again) and sends one transaction; remember updates the memory.
+ * The checkpointer keeps the state after every node, so a restarted agent resumes its thread.
+ */
+import { Annotation, END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
+import type { Logger } from "pino";
+import {
+  InvalidInputError,
+  PreflightError,
+  ContractError,
+  type PlaceOrderParams,
+} from "@powershare/contracts/sdk";
+import { recordError } from "../forecast/error-tracker.ts";
+import { forecastSlot, type HouseholdSpec, type SlotForecast } from "../forecast/forecaster.ts";
+import type { CloudSource } from "../model/weather.ts";
+import { checkPlan, isEmptyPlan, type RiskLimits, type RiskVerdict } from "../risk/limits.ts";
+import type { AgentIO, CommunityView, MeterView } from "../chain/agent-io.ts";
+import type {
+  BatteryView,
+  DecisionInput,
+  MarketView,
+  OwnOrder,
+  Plan,
+  Strategy,
+  Tariffs,
+} from "../strategy/types.ts";
+import { emptyMemory, pruneMemory, type AgentMemory } from "./memory.ts";
+
+export interface HouseholdDevice {
+  battery(): BatteryView | undefined;
+  /** Battery energy into the house (+, discharge) or out of it (−, charge) during a past slot. */
+  batteryFlowWh(slotStart: number): number;
+}
+
+export interface AgentSettings {
+  agentId: string;
+  communityId: number;
+  meterId: number;
+  household: HouseholdSpec;
+  clouds: CloudSource;
+  tariffs: Tariffs;
+  /** Trading window before each gate, in slots. */
+  windowSlots: number;
+  /** Forecast horizon beyond the window (battery planning), in slots. */
+  lookaheadSlots: number;
+  limits: RiskLimits;
+}
+
+/** A planner other than the strategy (the LLM); its plan passes the same risk node. */
+export type Planner = (input: DecisionInput) => Promise<Plan>;
+
+export interface AgentDeps {
+  io: AgentIO;
+  strategy: Strategy;
+  settings: AgentSettings;
+  device?: HouseholdDevice | undefined;
+  planner?: Planner | undefined;
+  log?: Logger | undefined;
+  /** Test hook: runs after the transaction is mined, before act returns (a crash here loses act's checkpoint). */
+  afterSend?: (() => void | Promise<void>) | undefined;
+}
+
+export interface Observation {
+  now: number;
+  block: string;
+  community: CommunityView;
+  markets: MarketView[];
+  freeBalance: number;
+  own: OwnOrder[];
+  meter: MeterView;
+  reports: { slotStart: number; importedWh: number; exportedWh: number }[];
+  battery?: BatteryView | undefined;
+}
+
+export interface ActResult {
+  ok: boolean;
+  placed: number;
+  cancelled: number;
+  skippedAsDuplicate: number;
+  gasUsed: number;
+  hash?: string | undefined;
+  error?: string | undefined;
+  transient?: boolean | undefined;
+}
+
+const last = <T>(initial: () => T) => Annotation<T>({ reducer: (_a, b) => b, default: initial });
+
+export const AgentState = Annotation.Root({
+  /** Cycle input: the chain time the cycle was started for (0: read it). */
+  now: last<number>(() => 0),
+  observation: last<Observation | null>(() => null),
+  forecasts: last<SlotForecast[]>(() => []),
+  plan: last<Plan | null>(() => null),
+  verdict: last<RiskVerdict | null>(() => null),
+  act: last<ActResult | null>(() => null),
+  attempts: last<number>(() => 0),
+  skipReason: last<string | null>(() => null),
+  memory: last<AgentMemory>(emptyMemory),
+});
+
+export type AgentStateValue = typeof AgentState.State;
+type Update = Partial<AgentStateValue>;
+
+function isTransient(err: unknown): boolean {
+  return !(err instanceof PreflightError || err instanceof InvalidInputError || err instanceof ContractError);
+}
+
+function filledBySlot(
+  memory: AgentMemory,
+  own: OwnOrder[],
+): Record<string, { buyWh: number; sellWh: number }> {
+  const out: Record<string, { buyWh: number; sellWh: number }> = {};
+  for (const [slot, f] of Object.entries(memory.takerFilled)) out[slot] = { ...f };
+  for (const o of own) {
+    const f = (out[String(o.slotStart)] ??= { buyWh: 0, sellWh: 0 });
+    if (o.side === "buy") f.buyWh += o.filledWh;
+    else f.sellWh += o.filledWh;
+  }
+  return out;
+}
+
+export function decisionInput(state: AgentStateValue, settings: AgentSettings): DecisionInput {
+  const o = state.observation!;
+  return {
+    now: o.now,
+    slotLength: o.community.slotLength,
+    tickSize: o.community.tickSize,
+    minOrderWh: o.community.minOrderWh,
+    tariffs: settings.tariffs,
+    meterId: settings.meterId,
+    markets: o.markets,
+    forecasts: state.forecasts,
+    own: o.own.filter((x) => x.remainingWh > 0),
+    filled: filledBySlot(state.memory, o.own),
+    battery: o.battery,
+    measuredNet: state.memory.measuredNet,
+  };
+}
+
+export function buildAgentGraph(deps: AgentDeps) {
+  const { io, settings } = deps;
+  const log = deps.log;
+
+  const observe = async (state: AgentStateValue): Promise<Update> => {
+    const now = state.now > 0 ? state.now : await io.now();
+    const community = await io.community(settings.communityId);
+    if (community.halted) return { skipReason: "order entry is halted in the community", observation: null };
+    const window = settings.windowSlots * community.slotLength;
+    const trackedIds = Object.keys(state.memory.orders);
+    const [block, markets, freeBalance, own, meter] = await Promise.all([
+      io.blockNumber(),
+      io.markets(community, now, window),
+      io.freeBalance(),
+      io.orders(trackedIds),
+      io.meter(settings.meterId),
+    ]);
+    // meter reports of slots ended since the last one read (at most the last 8)
+    const lastEnded = Math.floor(now / community.slotLength) * community.slotLength - community.slotLength;
+    const from = Math.max(
+      state.memory.lastReportedSlot + community.slotLength,
+      lastEnded - 7 * community.slotLength,
+    );
+    const slots: number[] = [];
+    for (let s = from; s <= lastEnded; s += community.slotLength) slots.push(s);
+    const reports = (await Promise.all(slots.map((s) => io.report(settings.meterId, s)))).filter(
+      (r): r is NonNullable<typeof r> => r !== undefined,
+    );
+    return {
+      skipReason: null,
+      observation: {
+        now,
+        block: block.toString(),
+        community,
+        markets,
+        freeBalance,
+        own,
+        meter,
+        reports,
+        battery: deps.device?.battery(),
+      },
+      plan: null,
+      verdict: null,
+      act: null,
+      attempts: 0,
+    };
+  };
+
+  const forecast = async (state: AgentStateValue): Promise<Update> => {
+    const o = state.observation!;
+    let memory = state.memory;
+    let tracker = memory.tracker;
+    const measuredNet = { ...memory.measuredNet };
+    let lastReportedSlot = memory.lastReportedSlot;
+    for (const r of o.reports) {
+      const battery = deps.device?.batteryFlowWh(r.slotStart) ?? 0;
+      const net = r.exportedWh - r.importedWh - battery;
+      measuredNet[String(r.slotStart)] = net;
+      const f = memory.forecasts[String(r.slotStart)];
+      if (f) tracker = recordError(tracker, f.sunlit, f.netWh, net);
+      lastReportedSlot = Math.max(lastReportedSlot, r.slotStart);
+    }
+    const L = o.community.slotLength;
+    const first = o.markets[0]?.slotStart ?? Math.ceil(o.now / L) * L;
+    const forecasts: SlotForecast[] = [];
+    const horizon = settings.windowSlots + settings.lookaheadSlots;
+    for (let k = 0; k < horizon; k++) {
+      forecasts.push(forecastSlot(settings.household, settings.clouds, first + k * L, L, tracker));
+    }
+    const remembered = { ...memory.forecasts };
+    for (const f of forecasts.slice(0, settings.windowSlots + 1)) {
+      // the net before any bias correction is what the tracker compares with the meter
+      const bias = f.sunlit ? tracker.sunlit.bias : tracker.dark.bias;
+      const samples = f.sunlit ? tracker.sunlit.samples : tracker.dark.samples;
+      remembered[String(f.slotStart)] = { netWh: f.netWh - (samples > 0 ? bias : 0), sunlit: f.sunlit };
+    }
+    memory = { ...memory, tracker, measuredNet, lastReportedSlot, forecasts: remembered };
+    return { forecasts, memory };
+  };
+
+  const decide = async (state: AgentStateValue): Promise<Update> => {
+    const input = decisionInput(state, settings);
+    if (deps.planner) {
+      try {
+        const plan = await deps.planner(input);
+        return { plan };
+      } catch (err) {
+        log?.warn({ agent: settings.agentId, err: String(err) }, "planner_failed_fallback_to_strategy");
+        const plan = deps.strategy.decide(input);
+        return {
+          plan: { ...plan, notes: [...plan.notes, `planner failed (${String(err)}); strategy used`] },
+        };
+      }
+    }
+    return { plan: deps.strategy.decide(input) };
+  };
+
+  const risk = async (state: AgentStateValue): Promise<Update> => {
+    const o = state.observation!;
+    const verdict = checkPlan(state.plan!, settings.limits, {
+      now: o.now,
+      tickSize: o.community.tickSize,
+      minOrderWh: o.community.minOrderWh,
+      bondPerWh: o.community.bondPerWh,
+      freeBalance: o.freeBalance,
+      meter: o.meter,
+      markets: o.markets,
+      own: o.own.filter((x) => x.remainingWh > 0),
+    });
+    for (const r of verdict.refused)
+      log?.info({ agent: settings.agentId, intent: r.intent, reason: r.reason }, "intent_refused");
+    return { verdict };
+  };
+
+  const act = async (state: AgentStateValue): Promise<Update> => {
+    const o = state.observation!;
+    const plan = state.verdict!.approved;
+    let memory = state.memory;
+    // De-duplicate against the chain: orders placed since the observation that memory does not know
+    // were sent by an act that did not reach its checkpoint; adopt them instead of sending again.
+    const marketIds = [...new Set(plan.place.map((p) => p.marketId))];
+    const onChain = (await Promise.all(marketIds.map((m) => io.ordersInMarket(m, BigInt(o.block))))).flat();
+    const unknown = onChain.filter((x) => !(x.orderId in memory.orders));
+    let skipped = 0;
+    const place = plan.place.filter((p) => {
+      const dup = unknown.find(
+        (x) =>
+          x.marketId === p.marketId && x.side === p.side && x.tick === p.tick && x.amountWh === p.amountWh,
+      );
+      if (dup) {
+        unknown.splice(unknown.indexOf(dup), 1);
+        skipped += 1;
+      }
+      return !dup;
+    });
+    if (onChain.length > 0) {
+      const orders = { ...memory.orders };
+      for (const x of onChain) orders[x.orderId] = x.slotStart;
+      memory = { ...memory, orders };
+    }
+    const current = await io.orders(plan.cancel);
+    const cancel = plan.cancel.filter((id) => current.some((c) => c.orderId === id && c.remainingWh > 0));
+    if (place.length === 0 && cancel.length === 0) {
+      return { act: { ok: true, placed: 0, cancelled: 0, skippedAsDuplicate: skipped, gasUsed: 0 }, memory };
+    }
+    const params: PlaceOrderParams[] = place.map((p) => ({
+      communityId: settings.communityId,
+      slotStart: p.slotStart,
+      side: p.side,
+      tick: p.tick,
+      amountWh: BigInt(p.amountWh),
+      meterId: settings.meterId,
+      type: "limit",
+    }));
+    try {
+      const r = await io.execute(cancel, params);
+      const orders = { ...memory.orders };
+      const takerFilled = { ...memory.takerFilled };
+      r.outcomes.forEach((out, i) => {
+        const p = place[i]!;
+        if (out.orderId) orders[out.orderId] = p.slotStart;
+        if (out.filledWh > 0) {
+          const f = (takerFilled[String(p.slotStart)] ??= { buyWh: 0, sellWh: 0 });
+          takerFilled[String(p.slotStart)] = {
+            buyWh: f.buyWh + (p.side === "buy" ? out.filledWh : 0),
+            sellWh: f.sellWh + (p.side === "sell" ? out.filledWh : 0),
+          };
+        }
+      });
+      await deps.afterSend?.();
+      memory = {
+        ...memory,
+        orders,
+        takerFilled,
+        placed: memory.placed + place.length,
+        cancelled: memory.cancelled + cancel.length,
+        gasUsed: memory.gasUsed + r.gasUsed,
+      };
+      log?.debug(
+        { agent: settings.agentId, placed: place.length, cancelled: cancel.length, hash: r.hash },
+        "acted",
+      );
+      return {
+        act: {
+          ok: true,
+          placed: place.length,
+          cancelled: cancel.length,
+          skippedAsDuplicate: skipped,
+          gasUsed: r.gasUsed,
+          hash: r.hash,
+        },
+        memory,
+      };
+    } catch (err) {
+      const transient = isTransient(err);
+      log?.warn({ agent: settings.agentId, err: String(err), transient }, "act_failed");
+      return {
+        act: {
+          ok: false,
+          placed: 0,
+          cancelled: 0,
+          skippedAsDuplicate: skipped,
+          gasUsed: 0,
+          error: String(err),
+          transient,
+        },
+        attempts: state.attempts + 1,
+        memory: { ...memory, errors: memory.errors + 1 },
+      };
+    }
+  };
+
+  const remember = async (state: AgentStateValue): Promise<Update> => {
+    const m = state.memory;
+    const now = state.observation?.now ?? state.now;
+    const slot = state.observation?.community.slotLength ?? 900;
+    const refusals = state.verdict?.refused ?? [];
+    const memory = pruneMemory(
+      {
+        ...m,
+        cycles: m.cycles + 1,
+        refused: m.refused + refusals.length,
+        lastRefusals: refusals,
+        lastNotes: [...(state.plan?.notes ?? []), ...(state.skipReason ? [state.skipReason] : [])].slice(
+          0,
+          20,
+        ),
+      },
+      now,
+      4 * slot,
+    );
+    return { memory };
+  };
+
+  return new StateGraph(AgentState)
+    .addNode("observe", observe)
+    .addNode("forecast", forecast)
+    .addNode("decide", decide)
+    .addNode("risk", risk)
+    .addNode("act", act)
+    .addNode("remember", remember)
+    .addEdge(START, "observe")
+    .addConditionalEdges("observe", (s) => (s.observation ? "forecast" : "remember"), [
+      "forecast",
+      "remember",
+    ])
+    .addEdge("forecast", "decide")
+    .addConditionalEdges("decide", (s) => (isEmptyPlan(s.plan) ? "remember" : "risk"), ["risk", "remember"])
+    .addConditionalEdges("risk", (s) => (isEmptyPlan(s.verdict?.approved) ? "remember" : "act"), [
+      "act",
+      "remember",
+    ])
+    .addConditionalEdges(
+      "act",
+      (s) => (s.act && !s.act.ok && s.act.transient && s.attempts < 3 ? "act" : "remember"),
+      ["act", "remember"],
+    )
+    .addEdge("remember", END);
+}
+
+export function compileAgent(
+  deps: AgentDeps,
+  checkpointer: BaseCheckpointSaver,
+  opts: { interruptBefore?: "act"[] } = {},
+) {
+  return buildAgentGraph(deps).compile({ checkpointer, interruptBefore: opts.interruptBefore });
+}
