@@ -103,7 +103,7 @@ export const AgentState = Annotation.Root({
   forecasts: last<SlotForecast[]>(() => []),
   plan: last<Plan | null>(() => null),
   verdict: last<RiskVerdict | null>(() => null),
-  act: last<ActResult | null>(() => null),
+  outcome: last<ActResult | null>(() => null),
   attempts: last<number>(() => 0),
   skipReason: last<string | null>(() => null),
   memory: last<AgentMemory>(emptyMemory),
@@ -191,7 +191,7 @@ export function buildAgentGraph(deps: AgentDeps) {
       },
       plan: null,
       verdict: null,
-      act: null,
+      outcome: null,
       attempts: 0,
     };
   };
@@ -291,7 +291,10 @@ export function buildAgentGraph(deps: AgentDeps) {
     const current = await io.orders(plan.cancel);
     const cancel = plan.cancel.filter((id) => current.some((c) => c.orderId === id && c.remainingWh > 0));
     if (place.length === 0 && cancel.length === 0) {
-      return { act: { ok: true, placed: 0, cancelled: 0, skippedAsDuplicate: skipped, gasUsed: 0 }, memory };
+      return {
+        outcome: { ok: true, placed: 0, cancelled: 0, skippedAsDuplicate: skipped, gasUsed: 0 },
+        memory,
+      };
     }
     const params: PlaceOrderParams[] = place.map((p) => ({
       communityId: settings.communityId,
@@ -302,50 +305,14 @@ export function buildAgentGraph(deps: AgentDeps) {
       meterId: settings.meterId,
       type: "limit",
     }));
+    let r: Awaited<ReturnType<AgentIO["execute"]>>;
     try {
-      const r = await io.execute(cancel, params);
-      const orders = { ...memory.orders };
-      const takerFilled = { ...memory.takerFilled };
-      r.outcomes.forEach((out, i) => {
-        const p = place[i]!;
-        if (out.orderId) orders[out.orderId] = p.slotStart;
-        if (out.filledWh > 0) {
-          const f = (takerFilled[String(p.slotStart)] ??= { buyWh: 0, sellWh: 0 });
-          takerFilled[String(p.slotStart)] = {
-            buyWh: f.buyWh + (p.side === "buy" ? out.filledWh : 0),
-            sellWh: f.sellWh + (p.side === "sell" ? out.filledWh : 0),
-          };
-        }
-      });
-      await deps.afterSend?.();
-      memory = {
-        ...memory,
-        orders,
-        takerFilled,
-        placed: memory.placed + place.length,
-        cancelled: memory.cancelled + cancel.length,
-        gasUsed: memory.gasUsed + r.gasUsed,
-      };
-      log?.debug(
-        { agent: settings.agentId, placed: place.length, cancelled: cancel.length, hash: r.hash },
-        "acted",
-      );
-      return {
-        act: {
-          ok: true,
-          placed: place.length,
-          cancelled: cancel.length,
-          skippedAsDuplicate: skipped,
-          gasUsed: r.gasUsed,
-          hash: r.hash,
-        },
-        memory,
-      };
+      r = await io.execute(cancel, params);
     } catch (err) {
       const transient = isTransient(err);
       log?.warn({ agent: settings.agentId, err: String(err), transient }, "act_failed");
       return {
-        act: {
+        outcome: {
           ok: false,
           placed: 0,
           cancelled: 0,
@@ -358,6 +325,43 @@ export function buildAgentGraph(deps: AgentDeps) {
         memory: { ...memory, errors: memory.errors + 1 },
       };
     }
+    await deps.afterSend?.();
+    const orders = { ...memory.orders };
+    const takerFilled = { ...memory.takerFilled };
+    r.outcomes.forEach((out, i) => {
+      const p = place[i]!;
+      if (out.orderId) orders[out.orderId] = p.slotStart;
+      if (out.filledWh > 0) {
+        const f = takerFilled[String(p.slotStart)] ?? { buyWh: 0, sellWh: 0 };
+        takerFilled[String(p.slotStart)] = {
+          buyWh: f.buyWh + (p.side === "buy" ? out.filledWh : 0),
+          sellWh: f.sellWh + (p.side === "sell" ? out.filledWh : 0),
+        };
+      }
+    });
+    memory = {
+      ...memory,
+      orders,
+      takerFilled,
+      placed: memory.placed + place.length,
+      cancelled: memory.cancelled + cancel.length,
+      gasUsed: memory.gasUsed + r.gasUsed,
+    };
+    log?.debug(
+      { agent: settings.agentId, placed: place.length, cancelled: cancel.length, hash: r.hash },
+      "acted",
+    );
+    return {
+      outcome: {
+        ok: true,
+        placed: place.length,
+        cancelled: cancel.length,
+        skippedAsDuplicate: skipped,
+        gasUsed: r.gasUsed,
+        hash: r.hash,
+      },
+      memory,
+    };
   };
 
   const remember = async (state: AgentStateValue): Promise<Update> => {
@@ -402,7 +406,7 @@ export function buildAgentGraph(deps: AgentDeps) {
     ])
     .addConditionalEdges(
       "act",
-      (s) => (s.act && !s.act.ok && s.act.transient && s.attempts < 3 ? "act" : "remember"),
+      (s) => (s.outcome && !s.outcome.ok && s.outcome.transient && s.attempts < 3 ? "act" : "remember"),
       ["act", "remember"],
     )
     .addEdge("remember", END);
