@@ -210,6 +210,22 @@ export class IndexerClient {
     return d.orderss.items;
   }
 
+  /** Ask orders of these meters in a market: what their makers sold (final after the gate). */
+  async askFills(
+    marketId: string,
+    meterIds: number[],
+  ): Promise<{ meterId: number; filledWh: string; claimed: boolean }[]> {
+    if (meterIds.length === 0) return [];
+    const d = await this.query<{
+      orderss: { items: { meterId: number; filledWh: string; claimed: boolean }[] };
+    }>(
+      `query($m: BigInt!, $ids: [Int!]) { orderss(where: { marketId: $m, isBid: false, meterId_in: $ids }, limit: 1000) {
+        items { meterId filledWh claimed } } }`,
+      { m: marketId, ids: meterIds },
+    );
+    return d.orderss.items;
+  }
+
   async sales(marketId: string, meterIds: number[]): Promise<SaleRow[]> {
     if (meterIds.length === 0) return [];
     const d = await this.query<{ saless: { items: SaleRow[] } }>(

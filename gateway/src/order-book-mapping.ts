@@ -333,8 +333,9 @@ export class OrderBookMapping {
       const line = o.lines.find((l) => l.marketId === marketId)!;
       const sellers = [...perMeter.values()].filter((s) => s.marketId === marketId);
       const ids = sellers.map((s) => s.meterId);
-      const [sales, reports, market, position] = await Promise.all([
+      const [sales, askFills, reports, market, position] = await Promise.all([
         this.deps.indexer.sales(marketId.toString(), ids),
+        this.deps.indexer.askFills(marketId.toString(), ids),
         this.deps.indexer.reports(String(line.entry.slotStart), ids),
         this.deps.indexer.market(marketId.toString()),
         o.payment.payer
@@ -344,7 +345,11 @@ export class OrderBookMapping {
       for (const s of sellers) {
         const sale = sales.find((x) => x.meterId === s.meterId);
         const report = reports.find((x) => x.meterId === s.meterId);
-        const sold = BigInt(sale?.soldWh ?? "0");
+        // A sale counts maker asks only once they are claimed; add the fills still unclaimed.
+        const unclaimed = askFills
+          .filter((f) => f.meterId === s.meterId && !f.claimed)
+          .reduce((acc, f) => acc + BigInt(f.filledWh), 0n);
+        const sold = BigInt(sale?.soldWh ?? "0") + unclaimed;
         if (report) {
           s.exportedWh = BigInt(report.exportedWh);
           s.reportedAt = Number(report.timestamp);
