@@ -139,6 +139,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
   const oracleHttp = await freePort(9464);
   const indexerPort = await freePort(42069);
   const keeperPort = await freePort(9479);
+  const gatewayPort = await freePort(9480);
   return [
     {
       name: "oracle",
@@ -236,6 +237,33 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         health: `http://127.0.0.1:${keeperPort}/health`,
         metrics: `http://127.0.0.1:${keeperPort}/metrics`,
         cli: "npx powershare --help",
+      },
+    },
+    {
+      name: "gateway",
+      script: "gateway",
+      dependsOn: ["indexer"],
+      description:
+        "Beckn v2 BPP (Digital Energy Grid P2P trading): the books' asks as a catalog, orders to the chain (docs/beckn.md)",
+      command: "npm",
+      args: ["run", "-s", "gateway", "--", "--dev"],
+      cwd: ROOT,
+      env: {
+        POWERSHARE_RPC_URL: RPC_URL,
+        POWERSHARE_CHAIN: String(CHAIN_ID),
+        POWERSHARE_INDEXER_URL: `http://127.0.0.1:${indexerPort}`,
+        GATEWAY_PORT: String(gatewayPort),
+        GATEWAY_DATA_DIR: path.join(DEV_DIR, "gateway"),
+      },
+      ready: { kind: "http", url: `http://127.0.0.1:${gatewayPort}/health` },
+      readyTimeoutMs: 30_000,
+      optional: true,
+      ports: [gatewayPort],
+      endpoints: {
+        beckn: `http://127.0.0.1:${gatewayPort}/beckn/{discover,select,init,confirm,status,cancel}`,
+        registry: path.join(DEV_DIR, "gateway", "registry.json"),
+        health: `http://127.0.0.1:${gatewayPort}/health`,
+        metrics: `http://127.0.0.1:${gatewayPort}/metrics`,
       },
     },
   ];

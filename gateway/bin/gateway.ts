@@ -32,9 +32,14 @@ if (args.includes("--help")) {
 try {
   const cfg = loadConfig(process.env, { dev, ...(port !== undefined ? { port } : {}) });
   const log = pino({ name: "gateway", level: cfg.logLevel });
-  const book: AddressBook = cfg.addressBookFile
-    ? (JSON.parse(readFileSync(cfg.addressBookFile, "utf8")) as AddressBook)
-    : readAddressBook(cfg.chainId);
+  let book: AddressBook;
+  try {
+    book = cfg.addressBookFile
+      ? (JSON.parse(readFileSync(cfg.addressBookFile, "utf8")) as AddressBook)
+      : readAddressBook(cfg.chainId);
+  } catch (err) {
+    throw new ConfigError(`cannot load the address book: ${(err as Error).message}`);
+  }
   const chain = defineChain({
     id: cfg.chainId,
     name: `chain ${cfg.chainId}`,
