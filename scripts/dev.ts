@@ -16,7 +16,7 @@
  *   npm run dev -- --once            # exit 0 right after "ready" (also POWERSHARE_DEV_ONCE=1)
  *   npm run dev -- --skip oracle,meters   # leave optional services out (also POWERSHARE_DEV_SKIP)
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -30,6 +30,12 @@ const CHAIN_ID = 31337;
 const RPC_URL = `http://127.0.0.1:${CHAIN_PORT}`;
 const ORACLE_ACCOUNT_INDEX = 9;
 const KEEPER_ACCOUNT_INDEX = 8;
+/** Seconds after a slot's end during which its reports are accepted (3600 on Amoy/Polygon). Short on
+ * the dev chain so that the seeded trade is settled and refunded a few minutes after its slot. */
+const DEV_REPORT_WINDOW = 300;
+/** The dev chain mines a block every 2 s besides automine (as Polygon does), so that chain time
+ * follows the wall clock even when nobody sends a transaction. */
+const DEV_BLOCK_INTERVAL_MS = 2_000;
 
 const { values: flags } = parseArgs({
   options: {
@@ -108,11 +114,24 @@ stack.onFatal = (message) => void shutdown(1, `! ${message}`);
 // ---------------------------------------------------------------- services of later stages
 
 interface StackInfo {
+  addressBookFile: string;
   marketAddress: string;
   settlementAddress: string;
   startBlock: number;
   metersFile: string;
   oracleKey: string;
+}
+
+/** One JSON-RPC call to the dev chain. */
+async function rpc(method: string, params: unknown[]): Promise<unknown> {
+  const res = await fetch(RPC_URL, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new StackError(`${method}: ${body.error.message}`);
+  return body.result;
 }
 
 /** The first port from `preferred` up that nothing listens on. */
@@ -140,6 +159,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
   const indexerPort = await freePort(42069);
   const keeperPort = await freePort(9479);
   const gatewayPort = await freePort(9480);
+  const appPort = await freePort(3000);
   return [
     {
       name: "oracle",
@@ -158,6 +178,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         DATA_DIR: path.join(DEV_DIR, "oracle-data"),
         METERS_FILE: info.metersFile,
         HTTP_PORT: String(oracleHttp),
+        REPORT_WINDOW_SECONDS: String(DEV_REPORT_WINDOW),
         ...(brokerPort ? { EMBEDDED_BROKER: "true", BROKER_PORT: String(brokerPort) } : {}),
       },
       ready: { kind: "http", url: `http://127.0.0.1:${oracleHttp}/health` },
@@ -218,8 +239,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
     {
       name: "keeper",
       script: "keeper",
-      description:
-        "settlement keeper (account #8): claims makers after each gate, settles sellers through SettlementKeeper and pays refunds once a slot's report window (1 h) has passed",
+      description: `settlement keeper (account #8): claims makers after each gate, settles sellers through SettlementKeeper and pays refunds once a slot's report window (${DEV_REPORT_WINDOW / 60} min here) has passed`,
       command: "npm",
       args: ["run", "-s", "keeper", "--", "--interval", "5", "--port", String(keeperPort)],
       cwd: ROOT,
@@ -266,6 +286,29 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         metrics: `http://127.0.0.1:${gatewayPort}/metrics`,
       },
     },
+    {
+      name: "app",
+      script: "app",
+      dependsOn: ["indexer"],
+      description:
+        "dApp (Next.js dev server): markets, order book, portfolio, meters, communities, analytics",
+      command: "npm",
+      args: ["run", "-s", "app", "--", "-p", String(appPort), "-H", "127.0.0.1"],
+      cwd: ROOT,
+      env: {
+        POWERSHARE_CHAIN_ID: String(CHAIN_ID),
+        CHAIN_RPC_URL: RPC_URL,
+        INDEXER_URL: `http://127.0.0.1:${indexerPort}`,
+        ADDRESS_BOOK: info.addressBookFile,
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
+      // The first request compiles the home page: ready once it is served.
+      ready: { kind: "http", url: `http://127.0.0.1:${appPort}/` },
+      readyTimeoutMs: 180_000,
+      optional: true,
+      ports: [appPort],
+      endpoints: { url: `http://127.0.0.1:${appPort}` },
+    },
   ];
 }
 
@@ -301,7 +344,12 @@ async function main(): Promise<void> {
     endpoints: { rpc: RPC_URL, ws: `ws://127.0.0.1:${CHAIN_PORT}` },
   });
 
+  await rpc("evm_setIntervalMining", [DEV_BLOCK_INTERVAL_MS]);
+
   step("deploying LocalStack with Hardhat Ignition");
+  mkdirSync(DEV_DIR, { recursive: true });
+  const ignitionParams = path.join(DEV_DIR, "ignition-parameters.json");
+  writeFileSync(ignitionParams, JSON.stringify({ LocalStack: { reportWindow: DEV_REPORT_WINDOW } }, null, 2));
   await stack.task({
     name: "deploy",
     command: process.execPath,
@@ -314,6 +362,8 @@ async function main(): Promise<void> {
       "localhost",
       "--build-profile",
       "default",
+      "--parameters",
+      ignitionParams,
     ],
     cwd: CONTRACTS,
   });
@@ -334,6 +384,7 @@ async function main(): Promise<void> {
   rmSync(path.join(DEV_DIR, "oracle-data"), { recursive: true, force: true });
   const oracle = devAccount(ORACLE_ACCOUNT_INDEX);
   const later = await services({
+    addressBookFile: bookFile,
     marketAddress: book.contracts.EnergyMarket!.address,
     settlementAddress: book.contracts.DeliverySettlement?.address ?? "",
     startBlock: book.startBlock,
@@ -357,6 +408,8 @@ async function main(): Promise<void> {
   }
 
   // ---------------------------------------------------------------- summary
+  const hhmm = (t: number) => new Date(t * 1000).toISOString().slice(11, 16);
+  const slotEndOfTrade = Number(seed.trade.marketId & ((1n << 40n) - 1n)) + DEMO_COMMUNITY.params.slotLength;
   const line = "─".repeat(100);
   const out: string[] = ["", line, "PowerShare local stack", line, "", "Contracts (chain id 31337)"];
   for (const [name, c] of Object.entries(book.contracts)) {
@@ -370,6 +423,9 @@ async function main(): Promise<void> {
       `tick 0.001 USDC/kWh, fee ${DEMO_COMMUNITY.params.feeBps / 100}%, reference 0.25 USDC/kWh ±${DEMO_COMMUNITY.params.bandBps / 100}%`,
     `  ${seed.orderIds.length} resting orders on slots ${seed.slots.map((s) => new Date(s.slotStart * 1000).toISOString().slice(11, 16)).join(", ")} UTC; ` +
       `1 trade (${seed.trade.filledWh} Wh)`,
+    `  the trade's slot ends ${hhmm(slotEndOfTrade)} UTC; its report window closes at ${hhmm(slotEndOfTrade + DEV_REPORT_WINDOW)} UTC, ` +
+      `then the keeper settles the seller and refunds the buyer (watch .dev/logs/keeper.log, ` +
+      `the keeper's /metrics, or the dApp's Portfolio)`,
     "",
     "Accounts (dev chain keys — public, never use with real funds)",
   );

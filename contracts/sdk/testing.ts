@@ -82,8 +82,17 @@ export interface TestStack {
   warpTo(timestamp: number): Promise<void>;
   /** Creates a community (account #0 is its admin); returns its id. */
   createCommunity(p?: Partial<CommunityParams>): Promise<number>;
-  /** Mints, deposits, joins and registers a meter for account #i; returns the meter id. */
-  onboard(i: number, communityId: number, deposit: bigint, kind?: number): Promise<number>;
+  /**
+   * Mints, deposits, joins and registers a meter for account #i (its device key is the account
+   * itself; rated `capacityW`, 10 kW by default); returns the meter id.
+   */
+  onboard(
+    i: number,
+    communityId: number,
+    deposit: bigint,
+    kind?: number,
+    capacityW?: number,
+  ): Promise<number>;
   /** Posts reports signed by the oracle (account #9). */
   report(
     reports: { meterId: number; slotStart: number; importedWh: bigint; exportedWh: bigint }[],
@@ -240,7 +249,7 @@ export async function startTestStack(): Promise<TestStack> {
       ]);
       return Number(count) + 1;
     },
-    async onboard(i, communityId, amount, kind = 2) {
+    async onboard(i, communityId, amount, kind = 2, capacityW = 10_000) {
       const a = devAccount(i).address;
       await send(0, usdc.address, usdcAbi, "mint", [a, amount]);
       if (amount > 0n) {
@@ -259,7 +268,7 @@ export async function startTestStack(): Promise<TestStack> {
         abi: marketAbi,
         functionName: "meterCount",
       })) as number;
-      await send(i, market.address, marketAbi, "registerMeter", [communityId, kind, 10_000, a]);
+      await send(i, market.address, marketAbi, "registerMeter", [communityId, kind, capacityW, a]);
       return Number(count) + 1;
     },
     async report(reports) {
