@@ -499,6 +499,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       },
       message: { catalogs: catalogs(entries, p) },
     };
+    const problems = validator.catalogs(body.message.catalogs);
+    if (problems.length) {
+      log.error({ problems }, "the catalog fails its schema; not published");
+      return false;
+    }
     return (await callbacks.send(opts.becknGatewayUrl, "catalog_publish", body)).delivered;
   }
 

@@ -200,6 +200,21 @@ export class SchemaValidator {
     return found;
   }
 
+  /** Problems with catalogs (as published by catalog_publish), the attribute packs included. */
+  catalogs(list: unknown): ValidationProblem[] {
+    const v = this.ajv.getSchema(`${CORE}#/components/schemas/Catalog`)!;
+    if (!Array.isArray(list)) return [{ path: "/", message: "must be an array of catalogs" }];
+    const found: ValidationProblem[] = [];
+    list.forEach((c, i) => {
+      if (!v(c)) found.push(...problems(v.errors).map((p) => ({ ...p, path: `/${i}${p.path}` })));
+    });
+    walkPacks(list, "", (pack, value, at) => {
+      const pv = this.packs.get(pack)!;
+      if (!pv(value)) found.push(...problems(pv.errors).map((p) => ({ ...p, path: at + p.path })));
+    });
+    return found;
+  }
+
   /** Which attribute packs a body carries (for tests: an answer without them proves little). */
   packsIn(body: unknown): PackName[] {
     const seen = new Set<PackName>();

@@ -160,7 +160,11 @@ describe("Beckn gateway on a local chain with the indexer", { timeout: 300_000 }
       updateIntervalMs: 0,
       ordersFile: path.join(dir, "orders.json"),
       callback: { attempts: 2, backoffMs: 50 },
+      // The test BAP's server stands in for the network's Beckn gateway (catalog_publish).
+      becknGatewayUrl: bap.callbackUrl,
+      publishSeconds: 3600,
     });
+    await gw.idle();
   }, 240_000);
 
   afterAll(async () => {
@@ -200,6 +204,12 @@ describe("Beckn gateway on a local chain with the indexer", { timeout: 300_000 }
       currency: "USDC",
       unitText: "kWh",
     });
+
+    // The catalog was published, signed, to the network's gateway at start.
+    const published = bap.received.find((r) => r.action === "catalog_publish");
+    expect(published).toBeDefined();
+    expect(gw.validator.catalogs((published!.body as any).message.catalogs)).toEqual([]);
+    expect((published!.body as any).message.catalogs[0]["beckn:items"]).toHaveLength(2);
 
     // /beckn/search is the same as discover; a JSONPath filter selects the battery's ask only.
     const onSearch = await roundTrip(bap, "search", {
