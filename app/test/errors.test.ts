@@ -13,7 +13,7 @@ describe("errors as sentences", () => {
     const err = new ContractFunctionRevertedError({ abi: energyMarketAbi, data, functionName: "placeOrder" });
     const u = toUserError(new BaseError("wrapped", { cause: err }));
     expect(u.kind).toBe("revert");
-    expect(u.message).toMatch(/0\.31 USDC\/kWh is above this community's band of 0\.30 USDC\/kWh/);
+    expect(u.message).toMatch(/0\.31 USDC\/kWh is above this community's band of 0\.3 USDC\/kWh/);
   });
   it("tells a wallet rejection apart", () => {
     const u = toUserError(new UserRejectedRequestError(new Error("User denied")));
@@ -21,8 +21,8 @@ describe("errors as sentences", () => {
   });
 });
 
-describe("errors without a display override", () => {
-  it("use the SDK's sentence", async () => {
+describe("every revert", () => {
+  it("shows the SDK's sentence", async () => {
     const data = encodeErrorResult({ abi: energyMarketAbi, errorName: "MarketClosed", args: [1n << 40n] });
     const err = new ContractFunctionRevertedError({ abi: energyMarketAbi, data, functionName: "placeOrder" });
     const { explainError } = await import("@powershare/contracts/sdk");

@@ -1,13 +1,12 @@
 /**
  * Turns whatever a write threw into one sentence for the user. Contract reverts are decoded by the
  * SDK's decoder (`@powershare/contracts/sdk`: every custom error of every PowerShare ABI, with its
- * sentence); the app only re-words the few whose arguments are money or energy, in USDC and kWh
- * rather than base units and Wh. It also tells apart a wallet rejection, a dropped transaction and
- * an RPC outage.
+ * sentence in USDC and kWh) — the same words the CLI, the keeper and the agents show. The app adds
+ * only what a browser wallet brings: it tells apart a wallet rejection, a dropped transaction and an
+ * RPC outage.
  */
 import { ContractError, toPowerShareError } from "@powershare/contracts/sdk";
 import { BaseError, UserRejectedRequestError } from "viem";
-import { formatKwh, formatUsdc } from "./units";
 
 export type ErrorKind = "rejected" | "dropped" | "revert" | "network" | "unknown";
 export interface UserError {
@@ -15,32 +14,6 @@ export interface UserError {
   message: string;
   errorName?: string;
 }
-
-type Args = Readonly<Record<string, unknown>>;
-const big = (v: unknown) => BigInt(v as bigint);
-const perKwh = (v: unknown) => `${formatUsdc(big(v), 6)} USDC/kWh`;
-const usdc = (v: unknown) => `${formatUsdc(big(v), 6)} USDC`;
-const kwh = (v: unknown) => `${formatKwh(big(v))} kWh`;
-
-/** Display wording (USDC, kWh) for errors whose SDK sentence speaks base units. */
-const IN_USER_UNITS: Record<string, (a: Args) => string> = {
-  PriceOutsideBand: (a) => {
-    const p = big(a.price);
-    const r = big(a.referencePrice);
-    const band = (r * BigInt(Number(a.bandBps))) / 10_000n;
-    const pct = `reference ${perKwh(r)} ±${Number(a.bandBps) / 100}%`;
-    return p > r
-      ? `Price ${perKwh(p)} is above this community's band of ${perKwh(r + band)} (${pct}).`
-      : `Price ${perKwh(p)} is below this community's band of ${perKwh(r - band)} (${pct}).`;
-  },
-  InsufficientBalance: (a) =>
-    `Your free balance of ${usdc(a.available)} does not cover the ${usdc(a.required)} this needs. Deposit more first.`,
-  AmountTooSmall: (a) =>
-    `${kwh(a.amountWh)} is below this community's minimum order of ${kwh(a.minOrderWh)}.`,
-  AmountTooLarge: (a) => `${kwh(a.amountWh)} is above the largest order allowed (${kwh(a.maxWh)}).`,
-  FillOrKillNotFilled: (a) =>
-    `Fill-or-kill: only ${kwh(a.filledWh)} of ${kwh(a.amountWh)} could be filled now, so nothing was traded.`,
-};
 
 const REJECTED = "You rejected the request in your wallet; nothing was sent.";
 
@@ -54,14 +27,7 @@ export function toUserError(err: unknown): UserError {
 
   const decoded = toPowerShareError(err);
   if (decoded instanceof ContractError) {
-    const reword = IN_USER_UNITS[decoded.errorName];
-    let message = decoded.message;
-    try {
-      if (reword) message = reword(decoded.args);
-    } catch {
-      // keep the SDK's sentence
-    }
-    return { kind: "revert", errorName: decoded.errorName, message };
+    return { kind: "revert", errorName: decoded.errorName, message: decoded.message };
   }
   if (err instanceof BaseError) {
     const names: string[] = [];

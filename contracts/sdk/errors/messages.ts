@@ -7,9 +7,45 @@
  * arguments (see decoder.ts), and the SDK's tests list it as missing.
  */
 import { decodeMarketId, decodeOrderId } from "../ids.ts";
+import { formatKwh, formatQuote } from "../units.ts";
 
 type Args = Record<string, unknown>;
 export type Sentence = (a: Args) => string;
+
+/** An integer argument as a bigint, or undefined when it is not one (a renamed or missing parameter). */
+function int(v: unknown): bigint | undefined {
+  try {
+    return typeof v === "bigint" || typeof v === "number" || typeof v === "string" ? BigInt(v) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+/** Money and energy in the units people use: USDC (6 decimals) and kWh (the chain counts Wh). */
+const usdc = (v: unknown) => {
+  const n = int(v);
+  return n === undefined ? String(v) : `${formatQuote(n)} USDC`;
+};
+const perKwh = (v: unknown) => {
+  const n = int(v);
+  return n === undefined ? String(v) : `${formatQuote(n)} USDC/kWh`;
+};
+const kwh = (v: unknown) => {
+  const n = int(v);
+  return n === undefined ? String(v) : `${formatKwh(n)} kWh`;
+};
+
+function bandSentence(a: Args): string {
+  const p = int(a.price);
+  const r = int(a.referencePrice);
+  const bps = Number(a.bandBps);
+  const pct = `reference ${perKwh(a.referencePrice)} ±${bps / 100}%`;
+  if (p === undefined || r === undefined || !Number.isFinite(bps))
+    return `The price ${perKwh(a.price)} is outside this community's band (${pct}).`;
+  const band = (r * BigInt(Math.trunc(bps))) / 10_000n;
+  return p > r
+    ? `The price ${perKwh(p)} is above this community's band of ${perKwh(r + band)} (${pct}).`
+    : `The price ${perKwh(p)} is below this community's band of ${perKwh(r - band)} (${pct}).`;
+}
 
 const iso = (t: unknown) => {
   const n = Number(t);
@@ -75,15 +111,14 @@ export const SENTENCES: Record<string, Sentence> = {
     `Slot start ${String(a.slotStart)} (${iso(a.slotStart)}) is not a multiple of the community's slot length (${String(a.slotLength)} s).`,
   InvalidTick: (a) => `Tick ${String(a.tick)} is not a valid price tick (ticks run from 1 to 65535).`,
   AmountTooSmall: (a) =>
-    `An order of ${String(a.amountWh)} Wh is below the community's minimum of ${String(a.minOrderWh)} Wh.`,
-  AmountTooLarge: (a) =>
-    `An order of ${String(a.amountWh)} Wh exceeds the largest allowed, ${String(a.maxWh)} Wh.`,
+    `An order of ${kwh(a.amountWh)} is below the community's minimum of ${kwh(a.minOrderWh)}.`,
+  AmountTooLarge: (a) => `An order of ${kwh(a.amountWh)} exceeds the largest allowed, ${kwh(a.maxWh)}.`,
   LevelFull: (a) =>
     `The price level at tick ${String(a.tick)} holds the most orders it can; choose another price.`,
   WouldCross: (a) =>
     `A post-only order at tick ${String(a.tick)} would match the best opposite order at tick ${String(a.bestOpposite)}.`,
   FillOrKillNotFilled: (a) =>
-    `The fill-or-kill order could fill only ${String(a.filledWh)} of ${String(a.amountWh)} Wh, so nothing was traded.`,
+    `The fill-or-kill order could fill only ${kwh(a.filledWh)} of ${kwh(a.amountWh)}, so nothing was traded.`,
   UnknownOrder: (a) => `${describeOrder(a.orderId)} does not exist (never placed, or already claimed).`,
   NotOrderOwner: (a) => `${describeOrder(a.orderId)} does not belong to ${String(a.account)}.`,
   NothingToCancel: (a) => `${describeOrder(a.orderId)} has nothing left to cancel (filled or cancelled).`,
@@ -95,7 +130,7 @@ export const SENTENCES: Record<string, Sentence> = {
   // ---- EnergyMarket: balances, escrow, treasury, admin
   ZeroAmount: () => "The amount must be greater than zero.",
   InsufficientBalance: (a) =>
-    `The free balance is ${String(a.available)} base units but ${String(a.required)} are needed.`,
+    `The free balance of ${usdc(a.available)} does not cover the ${usdc(a.required)} this needs; deposit more first.`,
   UnsupportedQuoteToken: (a) =>
     `A quote token with ${String(a.decimals)} decimals is not supported (at most 6).`,
   FeeChangePending: (a) =>
@@ -103,9 +138,9 @@ export const SENTENCES: Record<string, Sentence> = {
   OrderEntryHalted: (a) => `Order entry in community ${String(a.communityId)} is halted by the guardian.`,
   TreasuryGovernorAlreadySet: (a) => `The treasury governor is already set (${String(a.governor)}).`,
   EscrowShortfall: (a) =>
-    `${describeMarket(a.marketId)}'s escrow holds ${String(a.available)} base units, less than the ${String(a.required)} to pay out.`,
+    `${describeMarket(a.marketId)}'s escrow holds ${usdc(a.available)}, less than the ${usdc(a.required)} to pay out.`,
   TreasuryShortfall: (a) =>
-    `Community ${String(a.communityId)}'s treasury holds ${String(a.available)} base units, less than the ${String(a.required)} requested.`,
+    `Community ${String(a.communityId)}'s treasury holds ${usdc(a.available)}, less than the ${usdc(a.required)} requested.`,
   EnforcedPause: () =>
     "The market is paused: deposits and order entry are stopped (withdrawals, cancels and claims stay open).",
   ExpectedPause: () => "The market is not paused.",
@@ -135,8 +170,7 @@ export const SENTENCES: Record<string, Sentence> = {
     `The reference price was last updated at ${iso(a.updatedAt)}, older than the allowed ${String(a.maxAge)} s; orders are refused until it recovers.`,
   InvalidReferencePrice: (a) =>
     `The reference price feed answered ${String(a.answer)}, which is not a valid price.`,
-  PriceOutsideBand: (a) =>
-    `The price ${String(a.price)} is more than ${Number(a.bandBps) / 100}% away from the reference price ${String(a.referencePrice)} (base units per kWh).`,
+  PriceOutsideBand: bandSentence,
 
   // ---- DeliverySettlement
   InvalidThreshold: (a) =>

@@ -6,6 +6,8 @@ import {
   describeMarket,
   fallbackSentence,
   findRevertData,
+  formatKwh,
+  formatQuote,
   POWERSHARE_ERRORS,
   SENTENCES,
   toPowerShareError,
@@ -23,6 +25,10 @@ const TIMES = new Set([
   "availableAt",
   "effectiveFrom",
 ]);
+
+const MONEY_ARGS = new Set(["available", "required"]);
+const USDC_ARGS = new Set(["price", "referencePrice"]);
+const KWH_ARGS = new Set(["amountWh", "minOrderWh", "maxWh", "filledWh"]);
 
 /** A recognisable sample value for an error parameter. */
 function sample(type: string, name: string, i: number): unknown {
@@ -51,6 +57,11 @@ function mentions(sentence: string, name: string, type: string, value: unknown):
   if (name === "marketId") return sentence.includes(describeMarket(value));
   if (name === "orderId") return sentence.includes(String(value));
   if (name === "bandBps") return sentence.includes(`${Number(value) / 100}%`);
+  // Money in USDC, energy in kWh (the arguments are base units and Wh).
+  if (USDC_ARGS.has(name)) return sentence.includes(`${formatQuote(BigInt(value as bigint))} USDC`);
+  if (KWH_ARGS.has(name)) return sentence.includes(`${formatKwh(BigInt(value as bigint))} kWh`);
+  if (MONEY_ARGS.has(name) && typeof value === "bigint")
+    return sentence.includes(`${formatQuote(value)} USDC`) || sentence.includes(String(value));
   return sentence.includes(String(value));
 }
 
@@ -141,5 +152,29 @@ describe("error decoder", () => {
     expect(e.code).toBe("RPC_ERROR");
     expect(e.message).toBe("fetch failed");
     expect(toPowerShareError({ data: "0xdeadbeef00" })).toBeInstanceOf(TransactionError);
+  });
+});
+
+describe("sentences in the units people use", () => {
+  const say = (name: string, args: Record<string, unknown>) => SENTENCES[name]!(args);
+  it("words the price band in USDC/kWh with the band's edge", () => {
+    const args = { price: 310_000n, referencePrice: 250_000n, bandBps: 2000 };
+    expect(say("PriceOutsideBand", args)).toBe(
+      "The price 0.31 USDC/kWh is above this community's band of 0.3 USDC/kWh (reference 0.25 USDC/kWh ±20%).",
+    );
+    expect(say("PriceOutsideBand", { ...args, price: 190_000n })).toMatch(
+      /below this community's band of 0\.2 USDC\/kWh/,
+    );
+  });
+  it("words balances in USDC and amounts in kWh", () => {
+    expect(say("InsufficientBalance", { available: 1_500_000n, required: 2_250_000n })).toBe(
+      "The free balance of 1.5 USDC does not cover the 2.25 USDC this needs; deposit more first.",
+    );
+    expect(say("AmountTooSmall", { amountWh: 50n, minOrderWh: 100n })).toBe(
+      "An order of 0.05 kWh is below the community's minimum of 0.1 kWh.",
+    );
+    expect(say("FillOrKillNotFilled", { filledWh: 600n, amountWh: 1_000n })).toMatch(
+      /only 0\.6 kWh of 1 kWh/,
+    );
   });
 });
