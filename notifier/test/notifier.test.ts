@@ -79,16 +79,14 @@ afterAll(async () => {
 
 async function trade(amountWh: bigint, tick = 300) {
   const slot = await m.slot();
-  await m
-    .client(SELLER)
-    .place({
-      communityId: m.communityId,
-      slotStart: slot,
-      side: "sell",
-      tick,
-      amountWh: 1_000n,
-      meterId: m.meters[SELLER]!,
-    });
+  await m.client(SELLER).place({
+    communityId: m.communityId,
+    slotStart: slot,
+    side: "sell",
+    tick,
+    amountWh: 1_000n,
+    meterId: m.meters[SELLER]!,
+  });
   const r = await m.client(BUYER).place({
     communityId: m.communityId,
     slotStart: slot,
