@@ -179,6 +179,8 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         METERS_FILE: info.metersFile,
         HTTP_PORT: String(oracleHttp),
         REPORT_WINDOW_SECONDS: String(DEV_REPORT_WINDOW),
+        // A slot whose closing reading is missing is waited for at most 2 min after its end (then skipped).
+        MAX_WAIT_SECONDS: "120",
         ...(brokerPort ? { EMBEDDED_BROKER: "true", BROKER_PORT: String(brokerPort) } : {}),
       },
       ready: { kind: "http", url: `http://127.0.0.1:${oracleHttp}/health` },
@@ -302,9 +304,9 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         ADDRESS_BOOK: info.addressBookFile,
         NEXT_TELEMETRY_DISABLED: "1",
       },
-      // The first request compiles the home page: ready once it is served.
-      ready: { kind: "http", url: `http://127.0.0.1:${appPort}/` },
-      readyTimeoutMs: 180_000,
+      // Ready when the dev server listens; each page compiles on its first request.
+      ready: { kind: "log", pattern: /Ready in/ },
+      readyTimeoutMs: 120_000,
       optional: true,
       ports: [appPort],
       endpoints: { url: `http://127.0.0.1:${appPort}` },
@@ -335,7 +337,7 @@ async function main(): Promise<void> {
   step(`starting the chain (hardhat node, ${RPC_URL}, chain id ${CHAIN_ID})`);
   await stack.start({
     name: "chain",
-    description: `Hardhat node, chain id ${CHAIN_ID}, automine`,
+    description: `Hardhat node, chain id ${CHAIN_ID}, automine + a block every ${DEV_BLOCK_INTERVAL_MS / 1000} s`,
     command: process.execPath,
     args: [hardhat, "node", "--hostname", "127.0.0.1", "--port", String(CHAIN_PORT)],
     cwd: CONTRACTS,

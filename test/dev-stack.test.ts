@@ -38,7 +38,7 @@ const portOpen = (port: number) =>
     s.once("error", () => resolve(false));
   });
 
-describe("npm run dev", { timeout: READY_TIMEOUT_MS + 60_000 }, () => {
+describe("npm run dev", { timeout: READY_TIMEOUT_MS + 240_000 }, () => {
   let dev: ChildProcess;
   let output = "";
   let exit: Promise<[number | null, NodeJS.Signals | null]>;
@@ -87,6 +87,16 @@ describe("npm run dev", { timeout: READY_TIMEOUT_MS + 60_000 }, () => {
     assert.match(output, new RegExp(devAccount(0).privateKey));
     assert.match(output, /chain\s+up\s+Hardhat node/);
     assert.match(output, /127\.0\.0\.1:8545/);
+  });
+
+  it("runs the keeper and the dApp, and prints where to find them", async () => {
+    assert.match(output, /keeper\s+up\s+settlement keeper/);
+    const app = /app\s+up\s+dApp.*? url (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+    assert.ok(app, "the dApp is up and its URL printed");
+    // The dev server compiles a page on its first request.
+    const res = await fetch(`${app[1]}/markets`, { signal: AbortSignal.timeout(180_000) });
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /<title>[^<]*PowerShare<\/title>/);
   });
 
   it("deployed the LocalStack contracts recorded in the address book", async () => {
