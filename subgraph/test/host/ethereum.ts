@@ -7,7 +7,7 @@
  * (string, bytes, array, tuple) is its topic, a FIXED_BYTES of 32, as ethabi decodes it.
  * `receipt` is null (the manifest asks for no receipts) and so is `logType` (not an Ethereum field).
  */
-import { decodeAbiParameters, hexToBytes, type AbiEvent, type AbiParameter, type Hex } from "viem";
+import { decodeAbiParameters, type AbiEvent, type AbiParameter, type Hex } from "viem";
 import { toSignedBytesLE } from "./bigint.ts";
 import { HostError } from "./bigint.ts";
 import { TypeId, type AscMemory } from "./memory.ts";
@@ -65,6 +65,14 @@ export interface RpcLog {
   transactionHash: Hex;
   /** Position of the log within its transaction. */
   transactionLogIndex: number;
+}
+
+/** 0x-hex → bytes (strict: an odd length or a non-hex digit is an error). */
+function hexToBytes(hex: Hex): Uint8Array {
+  const out = Buffer.from(hex.slice(2), "hex"); // stops at the first non-hex digit
+  if (!hex.startsWith("0x") || out.length * 2 !== hex.length - 2)
+    throw new HostError(`not a byte string: ${hex.slice(0, 80)}`);
+  return out;
 }
 
 const isDynamic = (p: AbiParameter): boolean =>

@@ -132,6 +132,21 @@ describe("wasm host", () => {
     expect(sg.store.loadRelated("Community", "7", "memberList")).toEqual([member]);
   });
 
+  it("drops NUL characters from strings the mapping stores, as graph-node does for PostgreSQL", () => {
+    const sg = new Subgraph(BUILD, { EnergyMarket: { address: MARKET } });
+    sg.replay(
+      chainOf([
+        {
+          name: "CommunityCreated",
+          args: { communityId: 1, admin: ADMIN, name: "Grid\u0000 One\u0000", params: PARAMS },
+          block: 1,
+          ts: 1,
+        },
+      ]),
+    );
+    expect(sg.store.get("Community", "1")!.get("name")!.value).toBe("Grid One");
+  });
+
   it("fails a handler with its name, block and log, as a subgraph fails", () => {
     const sg = new Subgraph(BUILD, { EnergyMarket: { address: MARKET } });
     // A member of a community never created: the mapping's store.set is fine, but OrderPlaced

@@ -5,6 +5,7 @@
  * byteLength}; an Array<T> is {buffer, dataStart, byteLength, length}. Objects are allocated with
  * the module's exported `__new(size, classId)`, class ids come from graph-ts's `id_of_type(TypeId)`.
  */
+import { HostError } from "./bigint.ts";
 
 /** graph-ts global.ts TypeId values the host allocates. */
 export const TypeId = {
@@ -34,6 +35,8 @@ export interface AscExports {
   _start?: () => void;
 }
 
+const UTF16 = new TextDecoder("utf-16le", { fatal: true });
+
 export class AscMemory {
   private readonly ids = new Map<number, number>();
   private readonly exports: AscExports;
@@ -42,12 +45,28 @@ export class AscMemory {
     this.exports = exports;
   }
 
+  // Views over the memory's current buffer (a new buffer after the memory grows).
+  private buffer?: ArrayBuffer;
+  private dataView?: DataView;
+  private byteView?: Uint8Array;
+
+  private refresh(): void {
+    const buffer = this.exports.memory.buffer;
+    if (buffer !== this.buffer) {
+      this.buffer = buffer;
+      this.dataView = new DataView(buffer);
+      this.byteView = new Uint8Array(buffer);
+    }
+  }
+
   private get view(): DataView {
-    return new DataView(this.exports.memory.buffer);
+    this.refresh();
+    return this.dataView!;
   }
 
   private get bytes(): Uint8Array {
-    return new Uint8Array(this.exports.memory.buffer);
+    this.refresh();
+    return this.byteView!;
   }
 
   classId(typeId: number): number {
@@ -99,11 +118,16 @@ export class AscMemory {
 
   readString(ptr: number): string {
     if (ptr === 0) throw new Error("null string pointer");
-    const len = this.rtSize(ptr) >>> 1;
-    const units = new Uint16Array(this.exports.memory.buffer, ptr, len);
-    let s = "";
-    for (let i = 0; i < len; i += 4096) s += String.fromCharCode(...units.subarray(i, i + 4096));
-    return s;
+    const size = this.rtSize(ptr) & ~1;
+    // graph-node's FromAscObj for String: String::from_utf16 (a lone surrogate is an error), then
+    // NUL characters removed (PostgreSQL text refuses them).
+    let s: string;
+    try {
+      s = UTF16.decode(this.bytes.subarray(ptr, ptr + size));
+    } catch {
+      throw new HostError("invalid UTF-16 string from the mapping (a lone surrogate)");
+    }
+    return s.includes("\u0000") ? s.replace(/\u0000/g, "") : s;
   }
 
   newString(s: string): number {

@@ -97,16 +97,22 @@ export async function runSession(opts: SessionOptions): Promise<Session> {
         BigInt(head),
       ),
     );
-    const subgraph = new Subgraph(BUILD_DIR, addresses);
-    const replay = subgraph.replay(input);
-    timings.replay = Math.round(replay.ms);
-    log(`replayed ${replay.triggers} events in ${replay.ms.toFixed(0)} ms`);
     const p = ponder;
     await time("ponder", async () => {
       await p.ready();
       await p.waitForBlock(head, 120_000);
     });
+    // Read the tables before the replay: a replay blocks the event loop for seconds, long enough
+    // for the SQL endpoint's keep-alive sockets to be closed under the client.
     const tables = await time("read tables", () => readTables(p.url));
+    await ponder.stop();
+    ponder = undefined;
+    await node.stop();
+    node = undefined;
+    const subgraph = new Subgraph(BUILD_DIR, addresses);
+    const replay = subgraph.replay(input);
+    timings.replay = Math.round(replay.ms);
+    log(`replayed ${replay.triggers} events in ${replay.ms.toFixed(0)} ms`);
     return {
       input,
       addresses,
