@@ -5,8 +5,9 @@
  * bucket's end is processed (graph-node rolls up in the writer when a block enters a new bucket; the
  * current, unfinished bucket is never aggregated). Points are grouped by the aggregation's dimensions
  * (its fields without @aggregate, other than id and timestamp); each group gives one row with
- * id = the next Int8 of that aggregation and interval, timestamp = the bucket start (microseconds).
- * Functions: sum, count, min, max, first, last (by point id, i.e. insertion order). Cumulative
+ * id = the largest id of its points and timestamp = the bucket start (date_bin from the epoch, in
+ * microseconds), as graph-node's rollup SQL (store/postgres/src/relational/rollup.rs) does.
+ * Functions: sum, count, min, max, first and last (arg_min/arg_max by point id). Cumulative
  * aggregates are not implemented: a schema with one is refused with a HostError.
  */
 import { readFileSync } from "node:fs";
@@ -77,7 +78,6 @@ export class Aggregator {
   /** Rows per "<Aggregation>_<interval>", in id order. */
   readonly rows = new Map<string, EntityData[]>();
   private readonly rolledUpTo = new Map<string, bigint>();
-  private readonly nextId = new Map<string, bigint>();
   private lastBlock = -1n;
 
   readonly defs: AggregationDef[];
@@ -125,10 +125,10 @@ export class Aggregator {
     let rows = this.rows.get(key);
     if (!rows) this.rows.set(key, (rows = []));
     for (const group of groups.values()) {
-      const id = (this.nextId.get(key) ?? 1n) + 0n;
-      this.nextId.set(key, id + 1n);
+      // graph-node (store/postgres/src/relational/rollup.rs): the row's id is max(id) of its points.
+      const id = group[group.length - 1]!.get("id")!;
       const row: EntityData = new Map<string, StoreValue>([
-        ["id", { kind: Kind.INT8, value: id }],
+        ["id", id],
         ["timestamp", { kind: Kind.TIMESTAMP, value: start }],
       ]);
       for (const d of def.dimensions) row.set(d, group[0]!.get(d)!);

@@ -250,7 +250,7 @@ describe("entity store (graph-node semantics)", () => {
     at(7200n, 95, 2n); // first block of the next hour: 3600..7199 rolled up, this point not in it
     const [row] = agg.rows.get("MarketStats_hour")!;
     expect(Object.fromEntries([...row!].map(([k, x]) => [k, x.value]))).toEqual({
-      id: 1n,
+      id: 3n, // the largest id of its points
       timestamp: 3_600_000_000n,
       market: "m1",
       volumeWh: 16n,
