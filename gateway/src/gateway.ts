@@ -235,7 +235,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       case "search":
         return answer(subscriber, "on_discover", ctx, started, async () => {
           const now = await publicPs.now();
-          let entries = await catalog.entries(now);
+          const entries = await catalog.entries(now);
           metrics.catalogItems.set(entries.length);
           const p = presentation();
           const filters = message.filters as { expression: string } | undefined;
@@ -271,7 +271,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
               };
             })
             .filter((c) => c["beckn:items"].length > 0);
-          entries = [];
           return { message: { catalogs: cats } };
         });
       case "select":
@@ -397,19 +396,22 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     if (o.state !== "initialized")
       throw new BecknBusinessError("INVALID_REQUEST", `order ${orderId} is ${o.state}, not initialized`);
-    const { lines } = await mapping.quote(order);
-    const same =
-      lines.length === o.lines.length &&
-      lines.every(
-        (l, i) => l.entry.askOrderId === o.lines[i]!.entry.askOrderId && l.amountWh === o.lines[i]!.amountWh,
-      );
-    if (!same)
-      throw new BecknBusinessError(
-        "INVALID_REQUEST",
-        `the confirmed items differ from those of init for order ${orderId}`,
-      );
-    const b = await mapping.buyer(bapId, order, lines);
     try {
+      // The market may have moved since init: quote again (on-chain quantities), then trade.
+      const { lines } = await mapping.quote(order);
+      const same =
+        lines.length === o.lines.length &&
+        lines.every(
+          (l, i) =>
+            l.entry.askOrderId === o.lines[i]!.entry.askOrderId && l.amountWh === o.lines[i]!.amountWh,
+        );
+      if (!same) {
+        throw new BecknBusinessError(
+          "INVALID_REQUEST",
+          `the confirmed items differ from those of init for order ${orderId}`,
+        );
+      }
+      const b = await mapping.buyer(bapId, order, lines);
       const placed = await mapping.place(b.account, b.meterId, o.lines);
       o.placed = placed;
       o.state = "confirmed";
@@ -431,7 +433,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       );
       return { message: { order: becknOrder(o, presentation()) } };
     } catch (err) {
-      if (err instanceof BecknBusinessError) {
+      // A confirm that does not match its init leaves the quote as it was; what the market or the
+      // book refused ends the order (the BAP starts again from select).
+      if (err instanceof BecknBusinessError && err.errorName !== "INVALID_REQUEST") {
         o.state = "rejected";
         o.payment.status = "FAILED";
         o.updatedAt = Math.floor(Date.now() / 1000);

@@ -33,7 +33,7 @@ import { startTestBap, type TestBap } from "./support/test-bap.ts";
 const EXAMPLES = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "vendor", "deg", "examples");
 const example = (name: string) =>
   JSON.parse(readFileSync(path.join(EXAMPLES, `${name}-request.json`), "utf8")) as Record<string, any>;
-const [SELLER, SELLER2, BAP_WALLET] = [1, 3, 2];
+const [SELLER, SELLER2, BAP_WALLET, RIVAL] = [1, 3, 2, 4];
 const DEPOSIT = 10_000_000n; // 10 USDC
 /** The guide's examples address this BPP id; the gateway runs under it so they reach it as they are. */
 const BPP_ID = "bpp.energy-provider.com";
@@ -49,6 +49,7 @@ describe("Beckn gateway on a local chain with the indexer", { timeout: 300_000 }
   let slot: number;
   let sellerMeter: number;
   let bapMeter: number;
+  let rivalMeter: number;
   let askId: bigint;
   let otherAskId: bigint;
   const gatewayKey = generateSigningKeyPair();
@@ -94,6 +95,7 @@ describe("Beckn gateway on a local chain with the indexer", { timeout: 300_000 }
     sellerMeter = await stack.onboard(SELLER, communityId, DEPOSIT, 2); // prosumer → SOLAR
     const seller2Meter = await stack.onboard(SELLER2, communityId, DEPOSIT, 3); // storage → BATTERY
     bapMeter = await stack.onboard(BAP_WALLET, communityId, DEPOSIT, 1); // consumer
+    rivalMeter = await stack.onboard(RIVAL, communityId, DEPOSIT, 1); // a buyer on the dApp
     slot = openSlots(TEST_COMMUNITY, await stack.now())[1]!;
     const sell = (i: number) =>
       createPowerShare({
@@ -321,6 +323,43 @@ describe("Beckn gateway on a local chain with the indexer", { timeout: 300_000 }
     await roundTrip(bap, "confirm", { context: ctx("confirm", txn), message: { order: order(0.4) } });
     expect((await ps.order(askId))!.filledWh).toBe(400n);
 
+    // A second order for what is left: quoted and initialised, but a buyer on the dApp takes part
+    // of the ask before the confirm; the confirm is refused, the order ends, nothing is paid.
+    const order2 = { ...order(0.6), "beckn:id": "order-flow-2" };
+    expect(
+      (await roundTrip(bap, "select", { context: ctx("select", "txn-flow-2"), message: { order: order2 } }))
+        .error,
+    ).toBeUndefined();
+    expect(
+      (await roundTrip(bap, "init", { context: ctx("init", "txn-flow-2"), message: { order: order2 } }))
+        .error,
+    ).toBeUndefined();
+    const rival = createPowerShare({
+      publicClient: stack.publicClient,
+      walletClient: stack.wallet(RIVAL),
+      addresses: stack.addresses,
+    });
+    await rival.place({
+      communityId,
+      slotStart: slot,
+      side: "buy",
+      tick: 250,
+      amountWh: 300n,
+      meterId: rivalMeter,
+      type: "ioc",
+    });
+    const balanceBefore2 = (await ps.balances(devAccount(BAP_WALLET).address)).free;
+    const rejected = await roundTrip(bap, "confirm", {
+      context: ctx("confirm", "txn-flow-2"),
+      message: { order: order2 },
+    });
+    expect(rejected.error.code).toBe("40002");
+    expect(rejected.error.message).toMatch(/has 0.3 kWh left, 0.6 kWh ordered/);
+    expect(rejected.message.order["beckn:orderStatus"]).toBe("REJECTED");
+    expect(rejected.message.order["beckn:payment"]["beckn:paymentStatus"]).toBe("FAILED");
+    expect((await ps.balances(devAccount(BAP_WALLET).address)).free).toBe(balanceBefore2);
+    expect((await ps.order(askId))!.filledWh).toBe(700n);
+
     // status: contracted 0.4 kWh, delivery pending (the slot has not started).
     const onStatus = await roundTrip(bap, "status", {
       context: ctx("status", txn),
@@ -350,10 +389,11 @@ describe("Beckn gateway on a local chain with the indexer", { timeout: 300_000 }
     const notYours = await roundTrip(guideBap, "status", guideStatus);
     expect(notYours.error.code).toBe("30010");
 
-    // The slot runs; the seller's meter reports 300 of the 400 Wh it sold: the BAP is told.
+    // The slot runs; the seller's meter reports 525 of the 700 Wh it sold (400 to the BAP, 300 to the
+    // rival): it delivered 75 %, so 300 Wh of the BAP's 400 — and the BAP is told.
     await stack.warpTo(slot + TEST_COMMUNITY.slotLength + 1);
     const reportTx = await stack.report([
-      { meterId: sellerMeter, slotStart: slot, importedWh: 0n, exportedWh: 300n },
+      { meterId: sellerMeter, slotStart: slot, importedWh: 0n, exportedWh: 525n },
     ]);
     const reportReceipt = await stack.publicClient.getTransactionReceipt({ hash: reportTx });
     await ponder.waitForBlock(Number(reportReceipt.blockNumber));
