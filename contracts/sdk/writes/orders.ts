@@ -104,7 +104,7 @@ export async function placeOrders(
 ): Promise<WriteResult<OrderOutcome[]>> {
   const account = requireAccount(ctx);
   if (orders.length === 0) throw new InvalidInputError("no orders to place");
-  for (const p of orders) await checkPlaceOrder(ctx, account.address, p);
+  await Promise.all(orders.map((p) => checkPlaceOrder(ctx, account.address, p)));
   const calls = orders.map((p) =>
     encodeFunctionData({
       abi: energyMarketAbi,
@@ -156,8 +156,10 @@ export async function replaceOrders(
   if (cancel.length === 0 && orders.length === 0) throw new InvalidInputError("nothing to cancel or place");
   if (new Set(cancel).size !== cancel.length) throw new InvalidInputError("the same order is listed twice");
   const now = await chainNow(ctx);
-  for (const id of cancel) await checkCancel(ctx, account.address, id, now);
-  for (const p of orders) await checkPlaceOrder(ctx, account.address, p);
+  await Promise.all([
+    ...cancel.map((id) => checkCancel(ctx, account.address, id, now)),
+    ...orders.map((p) => checkPlaceOrder(ctx, account.address, p)),
+  ]);
   const calls: Hex[] = [
     ...cancel.map((id) => encodeFunctionData({ abi: energyMarketAbi, functionName: "cancel", args: [id] })),
     ...orders.map((p) => placeOrderCalldata(p)),
