@@ -15,6 +15,7 @@ const market = (slotStart: number, extra: Partial<MarketView> = {}): MarketView 
   slotStart,
   opensAt: slotStart - 48 * 3600,
   gateAt: slotStart - 300,
+  bestAskTick: 250,
   ...extra,
 });
 const fc = (slotStart: number, netWh: number, marginWh = 50, sunlit = true): SlotForecast => ({
@@ -65,6 +66,18 @@ describe("ramp strategy", () => {
     expect(p.place[0]!.tick).toBeGreaterThan(80);
     const b = new RampStrategy().decide(input({ forecasts: [fc(S, -400, 40, false)] }));
     expect(b.place[0]).toMatchObject({ side: "buy", amountWh: 380 });
+  });
+
+  it("bids only into a book that has asks", () => {
+    const p = new RampStrategy().decide(
+      input({ markets: [market(S, { bestAskTick: undefined })], forecasts: [fc(S, -400, 40, false)] }),
+    );
+    expect(p.place).toEqual([]);
+    expect(p.notes).toEqual([]);
+    const n = new NaiveStrategy().decide(
+      input({ markets: [market(S, { bestAskTick: undefined })], measuredNet: { [S - 86400]: -300 } }),
+    );
+    expect(n.place).toEqual([]);
   });
 
   it("keeps an order already at the right price and size, re-prices the others", () => {

@@ -7,6 +7,7 @@
  */
 import type { Address } from "viem";
 import {
+  ContractError,
   decodeOrderId,
   marketIdOf,
   marketTimes,
@@ -200,15 +201,45 @@ export class AgentIO {
     return this.ps.ctx.publicClient.getBlockNumber();
   }
 
+  async #explainBatch(
+    err: ContractError,
+    cancel: readonly string[],
+    place: readonly PlaceOrderParams[],
+  ): Promise<Error> {
+    for (const id of cancel) {
+      try {
+        await this.ps.cancel(BigInt(id), { dryRun: true });
+      } catch (e) {
+        return e instanceof Error ? e : err;
+      }
+    }
+    for (const p of place) {
+      try {
+        await this.ps.place(p, { dryRun: true });
+      } catch (e) {
+        return e instanceof Error ? e : err;
+      }
+    }
+    return err;
+  }
+
   /** Cancels and places in one transaction; returns what each placed order did and the gas used. */
   async execute(cancel: readonly string[], place: readonly PlaceOrderParams[]): Promise<ExecuteResult> {
-    const r =
-      cancel.length === 0
-        ? await this.ps.placeMany(place)
-        : await this.ps.replace(
-            cancel.map((c) => BigInt(c)),
-            place,
-          );
+    let r;
+    try {
+      r =
+        cancel.length === 0
+          ? await this.ps.placeMany(place)
+          : await this.ps.replace(
+              cancel.map((c) => BigInt(c)),
+              place,
+            );
+    } catch (err) {
+      // A batch revert hides which call failed: find it by simulating each alone.
+      if (err instanceof ContractError && err.errorName === "FailedCall")
+        throw await this.#explainBatch(err, cancel, place);
+      throw err;
+    }
     this.shared.invalidate();
     return {
       outcomes: r.result.map((o) => ({

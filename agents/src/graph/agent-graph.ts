@@ -55,6 +55,8 @@ export interface AgentSettings {
   /** Forecast horizon beyond the window (battery planning), in slots. */
   lookaheadSlots: number;
   limits: RiskLimits;
+  /** Markets of slots from this time on are not traded (a simulation's end). */
+  tradeUntil?: number | undefined;
 }
 
 /** A planner other than the strategy (the LLM); its plan passes the same risk node. */
@@ -158,13 +160,16 @@ export function buildAgentGraph(deps: AgentDeps) {
     if (community.halted) return { skipReason: "order entry is halted in the community", observation: null };
     const window = settings.windowSlots * community.slotLength;
     const trackedIds = Object.keys(state.memory.orders);
-    const [block, markets, freeBalance, own, meter] = await Promise.all([
+    const [block, allMarkets, freeBalance, own, meter] = await Promise.all([
       io.blockNumber(),
       io.markets(community, now, window),
       io.freeBalance(),
       io.orders(trackedIds),
       io.meter(settings.meterId),
     ]);
+    const markets = allMarkets.filter(
+      (m) => settings.tradeUntil === undefined || m.slotStart < settings.tradeUntil,
+    );
     // meter reports of slots ended since the last one read (at most the last 8)
     const lastEnded = Math.floor(now / community.slotLength) * community.slotLength - community.slotLength;
     const from = Math.max(
@@ -310,7 +315,8 @@ export function buildAgentGraph(deps: AgentDeps) {
       r = await io.execute(cancel, params);
     } catch (err) {
       const transient = isTransient(err);
-      log?.warn({ agent: settings.agentId, err: String(err), transient }, "act_failed");
+      const detail = err instanceof ContractError ? { errorName: err.errorName, args: err.args } : undefined;
+      log?.warn({ agent: settings.agentId, err: String(err), detail, transient }, "act_failed");
       return {
         outcome: {
           ok: false,

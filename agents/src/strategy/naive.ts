@@ -1,7 +1,8 @@
 /**
  * The naive baseline: one fixed price for everyone (midway between feed-in and retail), a persistence
  * forecast (the net measured in the same slot the day before, else the last measured slot), no
- * safety margin, no battery trading, one order per market placed once and never re-priced.
+ * safety margin, no battery trading, one order per market placed once and never re-priced. Like the
+ * ramp strategy, it bids only into a book that has asks.
  */
 import { tariffTicks } from "./pricing.ts";
 import type { DecisionInput, Plan, Strategy } from "./types.ts";
@@ -33,6 +34,7 @@ export class NaiveStrategy implements Strategy {
       const net =
         yesterday ?? (lastMeasured !== undefined ? input.measuredNet[String(lastMeasured)] : undefined);
       if (net === undefined || !Number.isFinite(net)) continue;
+      if (net < 0 && m.bestAskTick === undefined) continue; // nobody sells yet
       const amount = Math.floor(Math.abs(net));
       if (amount < input.minOrderWh) continue;
       plan.place.push({

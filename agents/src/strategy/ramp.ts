@@ -6,7 +6,8 @@
  * bid), and outside sunlit hours offers what the battery holds beyond its reserve and its own needs
  * until the sun is back — it charged from its own surplus at midday, when local energy is cheap, and
  * sells in the evening, when it is dear. Orders already resting at the right price and size stay;
- * the others are re-priced (cancel + place in one transaction).
+ * the others are re-priced (cancel + place in one transaction). Buyers bid only into a book that
+ * has asks (with no supply there is nobody to buy from, and a resting bid would only cost gas).
  */
 import { rampProgress, rampTick } from "./pricing.ts";
 import type { DecisionInput, OrderIntent, OwnOrder, Plan, Side, Strategy } from "./types.ts";
@@ -61,6 +62,11 @@ export class RampStrategy implements Strategy {
             why = `battery holds ${Math.round(extra)} Wh beyond its reserve and the night's needs`;
           }
         }
+      }
+      // a bid only makes sense against supply: with no ask in the book there is no one to buy from yet
+      if (buyWh > 0 && m.bestAskTick === undefined) {
+        buyWh = 0;
+        why = `${why}; no ask in the book yet`;
       }
       const progress = rampProgress(input.now, m.gateAt, window);
       this.#target(
