@@ -56,6 +56,8 @@ export interface GatewayOptions {
   /** Clock skew tolerated on signature times (s). */
   skewSeconds?: number;
   maxBodyBytes?: number;
+  /** Longest validity (expires − created) a request signature may claim, seconds (default 3600). */
+  maxSignatureTtlSeconds?: number;
   callback?: { attempts?: number; backoffMs?: number; timeoutMs?: number };
   /** The network's Beckn gateway / discovery service: the catalog is published there (catalog_publish). */
   becknGatewayUrl?: string | undefined;
@@ -541,6 +543,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       }
       const now = Math.floor(Date.now() / 1000);
       verifySignature(raw, auth, subscriber.signingPublicKey, { now, skewSeconds: opts.skewSeconds ?? 30 });
+      // A signature valid for long would stay replayable-checked in memory for long: cap it.
+      const maxTtl = opts.maxSignatureTtlSeconds ?? 3600;
+      if (auth.expires - auth.created > maxTtl) {
+        throw new SignatureError(
+          "malformed",
+          `a signature may be valid for at most ${maxTtl} s (expires − created)`,
+        );
+      }
       sweepSeen(now);
       if (seen.has(auth.signature))
         throw new SignatureError("replayed", "this signed request was already received (replay)");

@@ -12,7 +12,7 @@
  * - status / provider update: the trades of that transaction, their maker fills (which seller meters
  *   delivered), the meters' reports and the market's settlement, from the indexer.
  */
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
 import {
   orderValue,
   PowerShareError,
@@ -408,5 +408,3 @@ export function fingerprint(d: DeliverySnapshot): string {
     m: d.markets.map((m) => [m.marketId.toString(), m.settled, m.refundBase.toString()]),
   });
 }
-
-export type { Address };

@@ -517,6 +517,18 @@ describe("Beckn gateway on a local chain with the indexer", { timeout: 300_000 }
       "30022",
       /expired/,
     );
+    expectNack(
+      await post({
+        authorization: authorizationHeader(
+          text,
+          { subscriberId: "bap.test.local", uniqueKeyId: "k1", privateKey: bapKey.privateKey },
+          { ttlSeconds: 30 * 24 * 3600 },
+        ),
+      }),
+      401,
+      "30016",
+      /at most 3600 s/,
+    );
     const first = await post({ authorization: signed });
     expect(first.status).toBe(200);
     expectNack(await post({ authorization: signed }), 401, "30022", /replay/);
