@@ -8,6 +8,8 @@ export interface AppConfig {
   rpcUrl: string;
   /** Indexer base URL as the browser reaches it ("/api/indexer" proxies INDEXER_URL). */
   indexerUrl: string;
+  /** Notifier base URL as the browser reaches it ("/api/notifier" proxies NOTIFIER_URL); absent: no notifier. */
+  notifierUrl?: string;
   explorerUrl?: string;
   walletConnectProjectId?: string;
   contracts: {

@@ -5,6 +5,7 @@
  *   POWERSHARE_CHAIN_ID   31337 (default), 80002 or 137
  *   CHAIN_RPC_URL         the JSON-RPC the server proxies at /api/rpc (default 127.0.0.1:8545 on 31337)
  *   INDEXER_URL           the indexer the server proxies at /api/indexer (default 127.0.0.1:42069)
+ *   NOTIFIER_URL          the notifier the server proxies at /api/notifier (unset: no notifications UI)
  *   ADDRESS_BOOK          an address-book JSON file (default: the contracts package's book)
  *   NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID   enables WalletConnect (off by default: nothing calls out)
  */
@@ -25,7 +26,8 @@ export function serverEnv() {
         ? (process.env.AMOY_RPC_URL ?? "https://rpc-amoy.polygon.technology")
         : (process.env.POLYGON_RPC_URL ?? "https://polygon-rpc.com"));
   const indexer = (process.env.INDEXER_URL ?? "http://127.0.0.1:42069").replace(/\/$/, "");
-  return { chainId, rpc, indexer };
+  const notifier = process.env.NOTIFIER_URL ? process.env.NOTIFIER_URL.replace(/\/$/, "") : undefined;
+  return { chainId, rpc, indexer, notifier };
 }
 
 function loadBook(chainId: number): AddressBook | undefined {
@@ -47,6 +49,7 @@ export function appConfig(): AppConfig {
     chainName: CHAIN_NAMES[chainId] ?? `Chain ${chainId}`,
     rpcUrl: "/api/rpc",
     indexerUrl: "/api/indexer",
+    notifierUrl: serverEnv().notifier ? "/api/notifier" : undefined,
     explorerUrl: EXPLORERS[chainId],
     walletConnectProjectId: process.env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID || undefined,
     contracts: {

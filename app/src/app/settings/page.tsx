@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { NotificationsSettings } from "@/components/NotificationsSettings";
 import { Settings } from "@/components/Settings";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -8,6 +9,7 @@ export default function SettingsPage() {
     <>
       <h1>Settings</h1>
       <Settings />
+      <NotificationsSettings />
     </>
   );
 }
