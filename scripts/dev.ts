@@ -160,6 +160,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
   const keeperPort = await freePort(9479);
   const gatewayPort = await freePort(9480);
   const appPort = await freePort(3000);
+  const notifierPort = await freePort(8790);
   return [
     {
       name: "oracle",
@@ -289,6 +290,35 @@ async function services(info: StackInfo): Promise<LaterService[]> {
       },
     },
     {
+      name: "notifier",
+      script: "notifier",
+      description:
+        "notifier: fills, settlements, proposals by email/webhook/push/SMS/in-app; preferences by Sign-In with Ethereum from the dApp",
+      command: "npm",
+      args: ["run", "-s", "notifier"],
+      cwd: ROOT,
+      env: {
+        POWERSHARE_RPC_URL: RPC_URL,
+        POWERSHARE_CHAIN_ID: String(CHAIN_ID),
+        POWERSHARE_ADDRESS_BOOK: info.addressBookFile,
+        NOTIFIER_PORT: String(notifierPort),
+        NOTIFIER_SQLITE: path.join(DEV_DIR, "notifier.sqlite"),
+        // The dApp signs users in for its own host (app/src/lib/notifier-siwe.ts).
+        NOTIFIER_SIWE_DOMAIN: `127.0.0.1:${appPort}`,
+        // A developer's webhook receiver runs on this machine.
+        NOTIFIER_ALLOW_PRIVATE_WEBHOOKS: "true",
+      },
+      ready: { kind: "log", pattern: /"notifier":"http/ },
+      readyTimeoutMs: 30_000,
+      optional: true,
+      ports: [notifierPort],
+      endpoints: {
+        api: `http://127.0.0.1:${notifierPort}/v1/meta`,
+        health: `http://127.0.0.1:${notifierPort}/health`,
+        metrics: `http://127.0.0.1:${notifierPort}/metrics`,
+      },
+    },
+    {
       name: "app",
       script: "app",
       dependsOn: ["indexer"],
@@ -301,6 +331,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         POWERSHARE_CHAIN_ID: String(CHAIN_ID),
         CHAIN_RPC_URL: RPC_URL,
         INDEXER_URL: `http://127.0.0.1:${indexerPort}`,
+        NOTIFIER_URL: `http://127.0.0.1:${notifierPort}`,
         ADDRESS_BOOK: info.addressBookFile,
         NEXT_TELEMETRY_DISABLED: "1",
       },
