@@ -27,7 +27,13 @@ import {
   type CallbackAction,
   type RequestAction,
 } from "./schemas.ts";
-import { parseAuthorization, SignatureError, verifySignature, type SigningKey } from "./signing.ts";
+import {
+  parseAuthorization,
+  publicKeyOf,
+  SignatureError,
+  verifySignature,
+  type SigningKey,
+} from "./signing.ts";
 import type { AnyPublicClient, AnyWalletClient, PowerShareAddresses } from "@powershare/contracts/sdk";
 
 export interface GatewayOptions {
@@ -138,6 +144,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     currency: opts.currency ?? "USDC",
     quoteDecimals: opts.quoteDecimals ?? 6,
   });
+
+  const signingPublicKey = publicKeyOf(opts.key.privateKey);
 
   // ---------------------------------------------------------------- replay protection
   const seen = new Map<string, number>(); // signature → expires
@@ -574,6 +582,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return reply(res, ok ? 200 : 503, {
         status: ok ? "ok" : "degraded",
         subscriberId: opts.key.subscriberId,
+        uniqueKeyId: opts.key.uniqueKeyId,
+        signingPublicKey: signingPublicKey,
         chainBlock: block ?? null,
         indexerBlock: indexed ?? null,
         orders: store.count(),

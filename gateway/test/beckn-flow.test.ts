@@ -448,7 +448,11 @@ describe("Beckn gateway on a local chain with the indexer", { timeout: 300_000 }
     expect(metrics).toMatch(/powershare_gateway_orders_placed_total 1/);
     expect(metrics).toMatch(/powershare_gateway_callbacks_total\{action="on_update",outcome="delivered"\} 2/);
     const health = await fetch(`${gw.url}/health`).then((r) => r.json() as Promise<any>);
-    expect(health).toMatchObject({ status: "ok", orders: { settled: 1 } });
+    expect(health).toMatchObject({
+      status: "ok",
+      signingPublicKey: gatewayKey.publicKey,
+      orders: { settled: 1, rejected: 1 },
+    });
   });
 
   it("accepts the guide's example requests as they are and answers each with a valid callback", async () => {
