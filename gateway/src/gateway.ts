@@ -164,10 +164,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const serial = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
     const prev = orderLocks.get(key) ?? Promise.resolve();
     const next = prev.then(fn, fn);
-    orderLocks.set(
-      key,
-      next.catch(() => undefined),
-    );
+    const tail = next.catch(() => undefined);
+    orderLocks.set(key, tail);
+    void tail.then(() => {
+      if (orderLocks.get(key) === tail) orderLocks.delete(key);
+    });
     return next;
   };
 
@@ -205,9 +206,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const e =
         err instanceof BecknBusinessError
           ? err
-          : new BecknBusinessError("INTERNAL_ERROR", "the gateway could not answer; try again", {
-              reason: (err as Error).message,
-            });
+          : new BecknBusinessError("INTERNAL_ERROR", "the gateway could not answer; try again"); // details stay in the log
       if (!(err instanceof BecknBusinessError)) log.error({ err, action }, "answer failed");
       metrics.businessErrors.inc({ action, code: e.toError().code });
       body = { context: callbackContext(ctx, action), error: e.toError() };
