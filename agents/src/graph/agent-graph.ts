@@ -295,6 +295,18 @@ export function buildAgentGraph(deps: AgentDeps) {
     }
     const current = await io.orders(plan.cancel);
     const cancel = plan.cancel.filter((id) => current.some((c) => c.orderId === id && c.remainingWh > 0));
+    // Orders being replaced may have filled further since the observation (another agent's trade
+    // landed first): the replacement shrinks by as much, so the agent never sells or buys twice.
+    for (const c of current) {
+      const seen = o.own.find((x) => x.orderId === c.orderId);
+      const more = c.filledWh - (seen?.filledWh ?? 0);
+      if (more <= 0) continue;
+      const i = place.findIndex((p) => p.marketId === c.marketId && p.side === c.side);
+      if (i < 0) continue;
+      const left = place[i]!.amountWh - more;
+      if (left >= o.community.minOrderWh) place[i] = { ...place[i]!, amountWh: left };
+      else place.splice(i, 1);
+    }
     if (place.length === 0 && cancel.length === 0) {
       return {
         outcome: { ok: true, placed: 0, cancelled: 0, skippedAsDuplicate: skipped, gasUsed: 0 },

@@ -39,7 +39,7 @@ export const DEFAULT_PARAMS: SimParams = {
   tariffs: { retailPerKwh: 300_000, feedInPerKwh: 80_000 },
   feeBps: 100,
   bondPerKwh: 10_000,
-  windowSlots: 4,
+  windowSlots: 2,
   strategies: ["ramp", "naive"],
   site: { latitude: 52.52, longitude: 13.4 },
 };
