@@ -43,6 +43,7 @@ export interface NotifierConfig {
   pushCa?: string | Buffer | undefined;
   sms?: SmsProvider | undefined;
   allowPrivateWebhooks?: boolean | undefined;
+  maxWebhooksPerAddress?: number | undefined;
   webhookTimeoutMs?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   concurrency?: number | undefined;
@@ -124,6 +125,7 @@ export async function startNotifier(c: NotifierConfig): Promise<RunningNotifier>
     metrics,
     log,
     allowPrivateWebhooks: !!c.allowPrivateWebhooks,
+    maxWebhooksPerAddress: c.maxWebhooksPerAddress ?? 10,
     vapidPublicKey: c.vapid?.publicKey,
     adminToken: c.adminToken,
     hookToken: c.hookToken,

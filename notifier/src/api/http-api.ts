@@ -28,6 +28,7 @@ export interface ApiDeps {
   log: Logger;
   health: () => Promise<{ healthy: boolean } & Record<string, unknown>>;
   allowPrivateWebhooks: boolean;
+  maxWebhooksPerAddress: number;
   vapidPublicKey: string | undefined;
   adminToken: string | undefined;
   hookToken: string | undefined;
@@ -184,8 +185,8 @@ export function createApi(d: ApiDeps): Server {
       if (at("POST", "webhooks")) {
         const b = (await readJson(req)) as { url?: unknown };
         const checked = await checkWebhookUrl(b?.url, { allowPrivate: d.allowPrivateWebhooks });
-        if ((await d.store.webhooks(address)).length >= 10)
-          throw new HttpError(400, "an address may register at most 10 webhooks");
+        if ((await d.store.webhooks(address)).length >= d.maxWebhooksPerAddress)
+          throw new HttpError(400, `an address may register at most ${d.maxWebhooksPerAddress} webhooks`);
         const w = await d.store.addWebhook(address, checked, randomBytes(32).toString("hex"));
         return send(res, 201, {
           id: w.id,

@@ -55,7 +55,7 @@ export class WebhookSender implements ChannelSender {
   }
 
   async send(m: Message): Promise<SendResult> {
-    const hook = await this.store.webhook(m.delivery.target);
+    const hook = await this.hook(m.delivery.target);
     if (!hook) return { ok: false, retry: false, error: "the webhook was removed" };
     const body = JSON.stringify({
       id: m.delivery.id,
@@ -112,6 +112,17 @@ export class WebhookSender implements ChannelSender {
       );
       req.end(body);
     });
+  }
+
+  /** Webhooks by id, kept 10 s (a removed webhook may still get what was queued in that time). */
+  private hooks = new Map<string, { at: number; hook: Awaited<ReturnType<NotifierStore["webhook"]>> }>();
+  private async hook(id: string) {
+    const c = this.hooks.get(id);
+    if (c && Date.now() - c.at < 10_000) return c.hook;
+    const hook = await this.store.webhook(id);
+    if (this.hooks.size > 10_000) this.hooks.clear();
+    this.hooks.set(id, { at: Date.now(), hook });
+    return hook;
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,8 @@ class ChannelLoop {
     while (!this.stopped) {
       const room = opts.concurrency - this.inFlight.size;
       let taken: Delivery[] = [];
-      if (room > 0) {
+      // Claim in batches (one query per several sends), or at once when nothing is in flight.
+      if (room > 0 && (room >= Math.min(8, opts.concurrency) || this.inFlight.size === 0)) {
         try {
           taken = await store.claimDue(this.channel, room, opts.leaseMs);
         } catch (err) {
@@ -62,7 +63,7 @@ class ChannelLoop {
         });
         this.inFlight.add(p);
       }
-      if (taken.length === room && room > 0) continue;
+      if (taken.length > 0 && taken.length === room) continue;
       await new Promise<void>((res) => {
         const t = setTimeout(res, opts.pollMs);
         this.wake = () => {

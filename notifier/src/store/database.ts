@@ -32,15 +32,25 @@ export function openSqlite(file: string): Database {
   const db = new DatabaseSync(file);
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
   const mutex = new Mutex();
+  // Prepared statements, one per SQL text (the notifier's SQL is a small fixed set).
+  const statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
+  const prepare = (sql: string) => {
+    let st = statements.get(sql);
+    if (!st) {
+      st = db.prepare(sql);
+      if (statements.size < 500) statements.set(sql, st);
+    }
+    return st;
+  };
   const direct = (inTx: boolean): Database => ({
     kind: "sqlite",
     all: <T extends Row>(sql: string, params: readonly SqlValue[] = []) => {
-      const exec = () => Promise.resolve(db.prepare(sql).all(...(params as SqlValue[])) as T[]);
+      const exec = () => Promise.resolve(prepare(sql).all(...(params as SqlValue[])) as T[]);
       return inTx ? exec() : mutex.lock(exec);
     },
     run: (sql, params = []) => {
       const exec = () => {
-        const r = db.prepare(sql).run(...(params as SqlValue[]));
+        const r = prepare(sql).run(...(params as SqlValue[]));
         return Promise.resolve({ changes: Number(r.changes) });
       };
       return inTx ? exec() : mutex.lock(exec);

@@ -85,6 +85,10 @@ function toDelivery(r: Row): Delivery {
 
 export class NotifierStore {
   readonly db: Database;
+  /** Template overrides by "type/channel" (null: none); cleared when one is saved or reset. */
+  private templates = new Map<string, Template | null>();
+  /** Recently read events (they do not change once stored; a reorg cancels their deliveries instead). */
+  private events = new Map<string, NotifierEvent>();
   constructor(db: Database) {
     this.db = db;
   }
@@ -168,6 +172,17 @@ export class NotifierStore {
   }
 
   async event(key: string): Promise<NotifierEvent | undefined> {
+    const hit = this.events.get(key);
+    if (hit) return hit;
+    const e = await this.readEvent(key);
+    if (e) {
+      if (this.events.size >= 5_000) this.events.delete(this.events.keys().next().value!);
+      this.events.set(key, e);
+    }
+    return e;
+  }
+
+  private async readEvent(key: string): Promise<NotifierEvent | undefined> {
     const [r] = await this.db.all("SELECT * FROM events WHERE key = ?", [key]);
     if (!r) return undefined;
     return {
@@ -199,21 +214,15 @@ export class NotifierStore {
    * `sending`): a notifier that dies mid-send leaves them to be taken again after the lease.
    */
   async claimDue(channel: Channel, limit: number, leaseMs: number, now = Date.now()): Promise<Delivery[]> {
-    return this.db.tx(async (db) => {
-      const rows = await db.all(
-        "SELECT * FROM deliveries WHERE channel = ? AND status IN ('queued', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
-        [channel, now, limit],
-      );
-      const out: Delivery[] = [];
-      for (const r of rows) {
-        const u = await db.run(
-          "UPDATE deliveries SET status = 'sending', next_attempt_at = ? WHERE id = ? AND status = ? AND next_attempt_at = ?",
-          [now + leaseMs, String(r.id), String(r.status), num(r.next_attempt_at)],
-        );
-        if (u.changes === 1) out.push({ ...toDelivery(r), status: "sending", nextAttemptAt: now + leaseMs });
-      }
-      return out;
-    });
+    // PostgreSQL: rows locked by another notifier's claim are skipped; SQLite has one writer anyway.
+    const lock = this.db.kind === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
+    const rows = await this.db.all(
+      `UPDATE deliveries SET status = 'sending', next_attempt_at = ? WHERE id IN (
+         SELECT id FROM deliveries WHERE channel = ? AND status IN ('queued', 'sending') AND next_attempt_at <= ?
+         ORDER BY next_attempt_at LIMIT ?${lock}) RETURNING *`,
+      [now + leaseMs, channel, now, limit],
+    );
+    return rows.map(toDelivery).sort((a, b) => a.createdAt - b.createdAt);
   }
 
   /** Logs an attempt and moves the delivery on, unless a reorg cancelled it meanwhile. */
@@ -222,9 +231,9 @@ export class NotifierStore {
     a: Omit<Attempt, "attempt">,
     next: { status: "sent" } | { status: "queued"; at: number } | { status: "failed" },
   ): Promise<number> {
+    // The lease makes this process the delivery's only sender: its attempt count is current.
+    const attempt = d.attempts + 1;
     return this.db.tx(async (db) => {
-      const [r] = await db.all("SELECT attempts FROM deliveries WHERE id = ?", [d.id]);
-      const attempt = num(r?.attempts) + 1;
       await db.run(
         "INSERT INTO delivery_attempts (delivery_id, attempt, at, ok, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [d.id, attempt, a.at, a.ok ? 1 : 0, a.statusCode, a.error, Math.round(a.durationMs)],
@@ -443,16 +452,22 @@ export class NotifierStore {
   // ---- templates ----
 
   async templateOverride(type: EventType, channel: Channel): Promise<Template | undefined> {
+    const k = `${type}/${channel}`;
+    const cached = this.templates.get(k);
+    if (cached !== undefined) return cached ?? undefined;
     const [r] = await this.db.all(
       "SELECT subject, text, html FROM templates WHERE event_type = ? AND channel = ?",
       [type, channel],
     );
-    return r
+    const t = r
       ? { subject: String(r.subject), text: String(r.text), html: (r.html as string | null) ?? undefined }
-      : undefined;
+      : null;
+    this.templates.set(k, t);
+    return t ?? undefined;
   }
 
   async setTemplate(type: EventType, channel: Channel, t: Template): Promise<void> {
+    this.templates.clear();
     await this.db.run(
       `INSERT INTO templates (event_type, channel, subject, text, html, updated_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (event_type, channel) DO UPDATE SET subject = excluded.subject, text = excluded.text, html = excluded.html, updated_at = excluded.updated_at`,
@@ -461,6 +476,7 @@ export class NotifierStore {
   }
 
   async resetTemplate(type: EventType, channel: Channel): Promise<boolean> {
+    this.templates.clear();
     return (
       (await this.db.run("DELETE FROM templates WHERE event_type = ? AND channel = ?", [type, channel]))
         .changes > 0

@@ -15,7 +15,8 @@ const DDL = [
      next_attempt_at BIGINT NOT NULL, last_error TEXT, created_at BIGINT NOT NULL, sent_at BIGINT,
      occurred_at BIGINT NOT NULL,
      UNIQUE (event_key, address, channel, target))`,
-  `CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at)`,
+  `CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (channel, next_attempt_at) WHERE status IN ('queued', 'sending')`,
+  `CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries (event_key)`,
   `CREATE INDEX IF NOT EXISTS deliveries_address ON deliveries (address, created_at)`,
   `CREATE TABLE IF NOT EXISTS delivery_attempts (
      delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, at BIGINT NOT NULL, ok INTEGER NOT NULL,
