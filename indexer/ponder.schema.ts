@@ -16,7 +16,11 @@ export const communities = onchainTable("communities", (t) => ({
   tickSize: t.bigint().notNull(),
   minOrderWh: t.bigint().notNull(),
   bondPerWh: t.bigint().notNull(),
+  /** The fee of markets whose slot starts before `nextFeeFrom` (all of them when none is scheduled). */
   feeBps: t.integer().notNull(),
+  /** A scheduled fee change (CommunityFeeScheduled): `nextFeeBps` from the slot `nextFeeFrom` on. */
+  nextFeeBps: t.integer(),
+  nextFeeFrom: t.bigint(),
   priceFeed: t.hex().notNull(),
   bandBps: t.integer().notNull(),
   maxFeedAge: t.integer().notNull(),
@@ -78,6 +82,8 @@ export const markets = onchainTable(
     resolvedAskWh: t.bigint().notNull(),
     /** Filled bid-maker value still in the makers' locked balances (until their claim). */
     pendingBidValue: t.bigint().notNull(),
+    /** The community fee the market's sales are charged, fixed at its first trade (null before). */
+    feeBps: t.integer(),
     trades: t.integer().notNull(),
     orders: t.integer().notNull(),
     lastTick: t.integer(),
@@ -199,7 +205,11 @@ export const bookLevels = onchainTable(
     taken: t.bigint().notNull(),
     cancelled: t.bigint().notNull(),
     available: t.bigint().notNull(),
+    /** Queue index after the level's last order (generation × 512 + orders in the generation). */
     count: t.integer().notNull(),
+    /** The level's generation (LevelGenerationStarted): a full level with nothing resting starts a
+     * fresh one of 512 orders at queue index generation × 512, with `taken` = `queued`. */
+    generation: t.integer().notNull(),
     /** First queue index whose claim range `taken` has not passed, and its net range start. */
     frontIndex: t.integer().notNull(),
     frontStart: t.bigint().notNull(),

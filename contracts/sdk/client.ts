@@ -9,7 +9,7 @@ import { queueFor, type TxQueueOptions } from "./tx/queue.ts";
 import { getBalances, getOrder, getOrders, getPosition, listOrders } from "./reads/accounts.ts";
 import { getBestPrices, getBook } from "./reads/book.ts";
 import { getCommunity, getMeter, isMember, listCommunities, listMeters } from "./reads/communities.ts";
-import { getMarket, listMarkets } from "./reads/markets.ts";
+import { getMarket, getMarketFeeBps, isMarketPaused, listMarkets } from "./reads/markets.ts";
 import {
   getReport,
   getReportWindow,
@@ -58,6 +58,9 @@ export function createPowerShare(opts: PowerShareOptions) {
     markets: (communityId: number, o?: { limit?: number; activeOnly?: boolean }) =>
       listMarkets(ctx, communityId, o),
     market: (marketId: bigint) => getMarket(ctx, marketId),
+    /** The fee (bps) a market's sales are charged: fixed at its first trade. */
+    marketFeeBps: (marketId: bigint) => getMarketFeeBps(ctx, marketId),
+    paused: () => isMarketPaused(ctx),
     bestPrices: (marketId: bigint) => getBestPrices(ctx, marketId),
     book: (marketId: bigint, o?: { levels?: number; scanTicks?: number }) => getBook(ctx, marketId, o),
     balances: (account: Address) => getBalances(ctx, account),

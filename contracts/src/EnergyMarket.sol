@@ -15,8 +15,9 @@ import {OrderBook} from "./market/OrderBook.sol";
 /// book per community and delivery slot.
 /// @dev Several calls in one transaction (orders, cancels, claims, deposits) go through
 /// `multicall`, which keeps the caller as `msg.sender`.
-/// Pausing (guardian; also per community) stops deposits and order entry; withdrawals, cancels and claims stay open
-/// so that nobody's funds are ever trapped by a pause.
+/// Pausing (guardian) stops deposits, new communities, order entry and treasury payouts; halting
+/// (guardian, per community) stops one community's order entry. Withdrawals, cancels, claims and
+/// settlement stay open, so that nobody's funds are ever trapped by a pause.
 contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
     using SafeERC20 for IERC20;
 
@@ -88,19 +89,15 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         emit TreasuryGovernorSet(governor);
     }
 
-    /// @notice Stops deposits, new communities and order entry in every community (guardian).
-    /// @dev Writes the pause into each community's first word; communities are few (one per
-    /// cooperative or building) and a pause is rare.
+    /// @notice Stops deposits, new communities, order entry and treasury payouts everywhere
+    /// (guardian). One flag: pausing costs the same however many communities exist.
     function pause() external onlyRole(GUARDIAN_ROLE) {
         _pause();
-        for (uint32 id = communityCount; id > 0; --id) _communities[id].halted |= HALTED_BY_PAUSE;
     }
 
-    /// @notice Resumes deposits, new communities and order entry (guardian); communities halted
-    /// one by one stay halted.
+    /// @notice Resumes what `pause` stopped (guardian); communities halted one by one stay halted.
     function unpause() external onlyRole(GUARDIAN_ROLE) {
         _unpause();
-        for (uint32 id = communityCount; id > 0; --id) _communities[id].halted &= ~HALTED_BY_PAUSE;
     }
 
     /// @notice Halts or resumes order entry in one community (guardian).
@@ -177,6 +174,7 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
     }
 
     /// @notice Pays quote tokens out of a community treasury (treasurer: the governor, after a vote).
+    /// Refused while the market is paused.
     /// @param communityId The community.
     /// @param to The recipient of the tokens.
     /// @param amount Quote base units.
@@ -184,7 +182,7 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         uint32 communityId,
         address to,
         uint256 amount
-    ) external onlyRole(TREASURER_ROLE) nonReentrant {
+    ) external onlyRole(TREASURER_ROLE) whenNotPaused nonReentrant {
         uint256 available = treasuryBalance[communityId];
         if (available < amount) revert TreasuryShortfall(communityId, available, amount);
         unchecked {
@@ -204,9 +202,9 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         return QUOTE_DECIMALS;
     }
 
-    function _requireNotHalted(uint32 communityId, uint8 halted) internal pure override {
-        if (halted & HALTED_BY_PAUSE != 0) revert EnforcedPause();
-        revert OrderEntryHalted(communityId);
+    function _checkOrderEntry(uint32 communityId, uint8 halted) internal view override {
+        _requireNotPaused();
+        if (halted != 0) revert OrderEntryHalted(communityId);
     }
 
     function _beforeCreateCommunity() internal view override {

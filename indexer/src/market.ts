@@ -105,6 +105,7 @@ async function updateMarket(
     tradedValue: 0n,
     resolvedAskWh: 0n,
     pendingBidValue: 0n,
+    feeBps: null,
     trades: 0,
     orders: 0,
     lastTick: null,
@@ -223,6 +224,8 @@ ponder.on("EnergyMarket:CommunityCreated", async ({ event, context }) => {
     minOrderWh: p.minOrderWh,
     bondPerWh: p.bondPerKwh / 1000n,
     feeBps: p.feeBps,
+    nextFeeBps: null,
+    nextFeeFrom: null,
     priceFeed: p.priceFeed,
     bandBps: p.bandBps,
     maxFeedAge: p.maxFeedAge,
@@ -240,8 +243,16 @@ ponder.on("EnergyMarket:CommunityCreated", async ({ event, context }) => {
   });
 });
 
+// A scheduled change took effect and became the community's fee (always followed by the next
+// CommunityFeeScheduled in the same transaction).
 ponder.on("EnergyMarket:CommunityFeeChanged", async ({ event, context }) => {
   await context.db.update(communities, { id: event.args.communityId }).set({ feeBps: event.args.feeBps });
+});
+
+ponder.on("EnergyMarket:CommunityFeeScheduled", async ({ event, context }) => {
+  await context.db
+    .update(communities, { id: event.args.communityId })
+    .set({ nextFeeBps: event.args.feeBps, nextFeeFrom: BigInt(event.args.effectiveFrom) });
 });
 
 ponder.on("EnergyMarket:CommunityPriceBandChanged", async ({ event, context }) => {
@@ -335,6 +346,7 @@ ponder.on("EnergyMarket:OrderPlaced", async ({ event, context }) => {
       cancelled: 0n,
       available: amountWh,
       count: index + 1,
+      generation: 0,
       frontIndex: 0,
       frontStart: 0n,
     })
@@ -376,6 +388,34 @@ ponder.on("EnergyMarket:OrderPlaced", async ({ event, context }) => {
   await updateMarket(db, marketId, (m) => ({ orders: m.orders + 1 }));
 });
 
+// A full level with nothing resting starts a fresh generation (OrderBook._enqueue): `taken` absorbs
+// the old generation's cancels, and queue indexes continue at generation × 512.
+ponder.on("EnergyMarket:LevelGenerationStarted", async ({ event, context }) => {
+  const { marketId, isBid, tick, generation, taken } = event.args;
+  const first = generation * 512;
+  await context.db.update(bookLevels, { marketId, isBid, tick }).set({
+    taken,
+    cancelled: 0n,
+    available: 0n,
+    count: first,
+    generation,
+    frontIndex: first,
+    frontStart: taken,
+  });
+});
+
+/** The fee a market's sales are charged: the community's schedule for its slot at its first trade. */
+async function feeAtFirstTrade(db: Db, marketId: bigint): Promise<number | null> {
+  const m = await db.find(markets, { id: marketId });
+  if (m && m.feeBps !== null) return m.feeBps;
+  const { communityId, slotStart } = decodeMarketId(marketId);
+  const c = await db.find(communities, { id: communityId });
+  if (!c) throw new Error(`community ${communityId} not indexed`);
+  return c.nextFeeFrom !== null && c.nextFeeBps !== null && slotStart >= c.nextFeeFrom
+    ? c.nextFeeBps
+    : c.feeBps;
+}
+
 ponder.on("EnergyMarket:Trade", async ({ event, context }) => {
   const db = context.db;
   const { marketId, taker, takerIsBid, takerMeterId, tick, amountWh, value, levelTaken } = event.args;
@@ -383,6 +423,7 @@ ponder.on("EnergyMarket:Trade", async ({ event, context }) => {
   const p = await params(db, communityId);
   const ts = event.block.timestamp;
   const tradeId = event.id;
+  const feeBps = await feeAtFirstTrade(db, marketId);
 
   // The makers' side: the level's front advances to `levelTaken`.
   const makerIsBid = !takerIsBid;
@@ -455,6 +496,7 @@ ponder.on("EnergyMarket:Trade", async ({ event, context }) => {
     tradedValue: m.tradedValue + value,
     resolvedAskWh: takerIsBid ? m.resolvedAskWh : m.resolvedAskWh + amountWh,
     pendingBidValue: takerIsBid ? m.pendingBidValue : m.pendingBidValue + value,
+    feeBps,
     trades: m.trades + 1,
     lastTick: tick,
   }));

@@ -114,7 +114,7 @@ export const SENTENCES: Record<string, Sentence> = {
     `An order of ${kwh(a.amountWh)} is below the community's minimum of ${kwh(a.minOrderWh)}.`,
   AmountTooLarge: (a) => `An order of ${kwh(a.amountWh)} exceeds the largest allowed, ${kwh(a.maxWh)}.`,
   LevelFull: (a) =>
-    `The price level at tick ${String(a.tick)} holds the most orders it can; choose another price.`,
+    `The price level at tick ${String(a.tick)} holds 512 orders that still rest (or has used all its generations); choose another price.`,
   WouldCross: (a) =>
     `A post-only order at tick ${String(a.tick)} would match the best opposite order at tick ${String(a.bestOpposite)}.`,
   FillOrKillNotFilled: (a) =>

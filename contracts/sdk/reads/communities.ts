@@ -18,11 +18,15 @@ export interface Community {
   minOrderWh: bigint;
   /** Seller bond per Wh offered, quote base units. */
   bondPerWh: bigint;
+  /** The fee of markets whose slot starts before `nextFeeFrom` (of all markets when none is scheduled). */
   feeBps: number;
+  /** A scheduled fee change: `nextFeeBps` for the markets of slots from `nextFeeFrom` on (unix s). */
+  nextFeeBps: number | undefined;
+  nextFeeFrom: number | undefined;
   bandBps: number;
   priceFeed: Address;
   maxFeedAge: number;
-  /** Order entry halted (by the guardian or a market-wide pause). */
+  /** Order entry halted by the guardian in this community (a market-wide pause is `isMarketPaused`). */
   halted: boolean;
   reputationBonds: boolean;
   admin: Address;
@@ -53,8 +57,11 @@ type RawCommunity = {
   bondPerWh: number;
   halted: number;
   reputationBonds: boolean;
+  feeScheduled: boolean;
   priceFeed: Address;
   maxFeedAge: number;
+  nextFeeBps: number;
+  nextFeeFrom: number;
   admin: Address;
   members: number;
 };
@@ -69,6 +76,8 @@ function toCommunity(id: number, c: RawCommunity): Community {
     minOrderWh: BigInt(c.minOrderWh),
     bondPerWh: BigInt(c.bondPerWh),
     feeBps: Number(c.feeBps),
+    nextFeeBps: c.feeScheduled ? Number(c.nextFeeBps) : undefined,
+    nextFeeFrom: c.feeScheduled ? Number(c.nextFeeFrom) : undefined,
     bandBps: Number(c.bandBps),
     priceFeed: c.priceFeed,
     maxFeedAge: Number(c.maxFeedAge),

@@ -24,7 +24,7 @@ export interface MarketSummary extends MarketTimes {
 }
 
 type RawBest = readonly [boolean, number, boolean, number];
-type RawTotals = { tradedWh: bigint; resolvedAskWh: bigint; tradedValue: bigint };
+type RawTotals = { tradedWh: bigint; resolvedAskWh: bigint; tradedValue: bigint; feeBps: number };
 
 async function summaries(
   ctx: SdkContext,
@@ -106,4 +106,28 @@ export async function getMarketWindow(
     args: [marketId],
   });
   return { opensAt: Number(opensAt), gateAt: Number(gateAt) };
+}
+
+/**
+ * The community fee (basis points) a market's sales are charged at settlement: fixed at the
+ * market's first trade; before it, what the community's fee schedule gives the market's slot.
+ */
+export async function getMarketFeeBps(ctx: SdkContext, marketId: bigint): Promise<number> {
+  return Number(
+    await ctx.publicClient.readContract({
+      address: ctx.addresses.market,
+      abi: energyMarketAbi,
+      functionName: "marketFeeBps",
+      args: [marketId],
+    }),
+  );
+}
+
+/** Whether the market is paused (deposits, order entry and treasury payouts stopped). */
+export async function isMarketPaused(ctx: SdkContext): Promise<boolean> {
+  return ctx.publicClient.readContract({
+    address: ctx.addresses.market,
+    abi: energyMarketAbi,
+    functionName: "paused",
+  });
 }

@@ -12,6 +12,7 @@ import { isAlignedSlot, marketIdOf, marketTimes } from "../ids.ts";
 import { getBalances, getOrder, type Order } from "../reads/accounts.ts";
 import { getBestPrices } from "../reads/book.ts";
 import { getCommunity, getMeter, type Community } from "../reads/communities.ts";
+import { isMarketPaused } from "../reads/markets.ts";
 import { askBond, checkTick, formatQuote, MAX_ORDER_WH, orderValue } from "../units.ts";
 
 export const ORDER_TYPES = ["limit", "ioc", "fok", "post-only"] as const;
@@ -83,7 +84,12 @@ export async function checkPlaceOrder(
   p: PlaceOrderParams,
 ): Promise<CheckedOrder> {
   validateOrderParams(p);
-  const community = await getCommunity(ctx, p.communityId);
+  const [community, paused] = await Promise.all([getCommunity(ctx, p.communityId), isMarketPaused(ctx)]);
+  if (paused) {
+    throw new PreflightError("MARKET_PAUSED", "the market is paused: order entry is stopped", {
+      communityId: p.communityId,
+    });
+  }
   if (community.halted) {
     throw new PreflightError("ORDER_ENTRY_HALTED", `order entry in community ${p.communityId} is halted`, {
       communityId: p.communityId,

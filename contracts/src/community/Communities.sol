@@ -31,7 +31,11 @@ abstract contract Communities {
     }
 
     /// @notice A community as stored. The first word holds everything order entry reads; the
-    /// reference feed is read only by communities that set a band.
+    /// reference feed is read only by communities that set a band, and the scheduled fee only by
+    /// the first trade of a market while a change is scheduled (`feeScheduled`).
+    /// Fee schedule: `feeBps` applies to markets whose slot starts before `nextFeeFrom`,
+    /// `nextFeeBps` from it on (when `feeScheduled`). A change is always scheduled for markets that
+    /// are not open yet, so no order ever trades at a fee it was not placed under.
     struct Community {
         uint24 slotLength;
         uint24 gateLead;
@@ -41,10 +45,13 @@ abstract contract Communities {
         uint16 feeBps;
         uint16 bandBps;
         uint32 bondPerWh;
-        uint8 halted; // HALTED_BY_GUARDIAN | HALTED_BY_PAUSE: order entry refused
+        uint8 halted; // HALTED_BY_GUARDIAN: order entry refused (a pause is a separate, global flag)
         bool reputationBonds; // size each seller's bond by its delivery record
+        bool feeScheduled; // nextFeeBps applies to slots from nextFeeFrom
         address priceFeed;
         uint32 maxFeedAge;
+        uint16 nextFeeBps;
+        uint40 nextFeeFrom;
         address admin;
         uint32 members;
     }
@@ -63,7 +70,6 @@ abstract contract Communities {
     }
 
     uint8 internal constant HALTED_BY_GUARDIAN = 1;
-    uint8 internal constant HALTED_BY_PAUSE = 2;
 
     uint16 public constant MAX_FEE_BPS = 1_000;
     uint16 public constant MAX_BAND_BPS = 10_000;
@@ -89,7 +95,12 @@ abstract contract Communities {
         string name,
         CommunityParams params
     );
+    /// @notice A scheduled fee change took the place of the community's fee (`feeBps` now applies
+    /// to every market not yet traded whose slot starts before the next scheduled change).
     event CommunityFeeChanged(uint32 indexed communityId, uint16 feeBps);
+    /// @notice The community fee will be `feeBps` for the markets whose slot starts at or after
+    /// `effectiveFrom` (the first slot whose market is not open yet).
+    event CommunityFeeScheduled(uint32 indexed communityId, uint16 feeBps, uint40 effectiveFrom);
     event CommunityPriceBandChanged(
         uint32 indexed communityId,
         address priceFeed,
@@ -117,6 +128,7 @@ abstract contract Communities {
     error AlreadyMember(uint32 communityId, address account);
     error AdmissionRequired(uint32 communityId);
     error InvalidCommunityParams(bytes32 field);
+    error FeeChangePending(uint32 communityId, uint40 effectiveFrom);
     error UnknownMeter(uint32 meterId);
     error NotMeterOwner(uint32 meterId, address account);
     error MeterInactive(uint32 meterId);
@@ -168,8 +180,11 @@ abstract contract Communities {
             bondPerWh: uint32(p.bondPerKwh / 1000),
             halted: 0,
             reputationBonds: false,
+            feeScheduled: false,
             priceFeed: p.priceFeed,
             maxFeedAge: p.maxFeedAge,
+            nextFeeBps: 0,
+            nextFeeFrom: 0,
             admin: msg.sender,
             members: 1
         });
@@ -212,13 +227,31 @@ abstract contract Communities {
         emit MemberJoined(communityId, account);
     }
 
-    /// @notice Sets the community fee charged on delivered energy (community admin).
+    /// @notice Schedules a new community fee on delivered energy (community admin). It applies to
+    /// the markets whose slot starts after `now + horizon` (none of them is open yet); markets
+    /// already open, or already traded, keep the fee they opened with. A change scheduled earlier
+    /// that no open market sees yet is replaced; one that an open market already sees must take
+    /// effect first (`FeeChangePending`). Emits CommunityFeeScheduled (and CommunityFeeChanged when
+    /// an earlier change has taken effect and becomes the community's fee).
     /// @param communityId The community.
     /// @param feeBps The new fee in basis points, at most MAX_FEE_BPS.
     function setCommunityFee(uint32 communityId, uint16 feeBps) external onlyCommunityAdmin(communityId) {
         if (feeBps > MAX_FEE_BPS) revert InvalidCommunityParams("feeBps");
-        _communities[communityId].feeBps = feeBps;
-        emit CommunityFeeChanged(communityId, feeBps);
+        Community storage c = _communities[communityId];
+        uint256 opensUpTo = block.timestamp + c.horizon; // markets of slots up to this are open
+        if (c.feeScheduled) {
+            uint40 from = c.nextFeeFrom;
+            if (block.timestamp >= from) {
+                // Every market of a slot before `from` has closed: the change is the fee now.
+                c.feeBps = c.nextFeeBps;
+                emit CommunityFeeChanged(communityId, c.nextFeeBps);
+            } else if (opensUpTo >= from) {
+                revert FeeChangePending(communityId, from);
+            }
+        }
+        uint40 effectiveFrom = uint40((opensUpTo / c.slotLength + 1) * c.slotLength);
+        (c.feeScheduled, c.nextFeeBps, c.nextFeeFrom) = (true, feeBps, effectiveFrom);
+        emit CommunityFeeScheduled(communityId, feeBps, effectiveFrom);
     }
 
     /// @notice Sets or removes the reference-price band (community admin).
@@ -339,6 +372,13 @@ abstract contract Communities {
         for (uint256 i; i < meterIds.length; ++i) {
             slotLengths[i] = _communities[_meters[meterIds[i]].communityId].slotLength;
         }
+    }
+
+    /// @dev The fee the schedule gives the market of `slotStart` (reads the second word only while
+    /// a change is scheduled).
+    function _feeOf(Community storage c, uint40 slotStart) internal view returns (uint16) {
+        if (c.feeScheduled && slotStart >= c.nextFeeFrom) return c.nextFeeBps;
+        return c.feeBps;
     }
 
     function _community(uint32 communityId) internal view returns (Community storage c) {

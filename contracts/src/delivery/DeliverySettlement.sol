@@ -292,7 +292,7 @@ contract DeliverySettlement is AccessControl, EIP712 {
         if (rep != 0) {
             // Seller amounts round down; what the buyers and the bond lose rounds in their favour.
             gross = Math.mulDiv(s.proceeds, delivered, s.soldWh);
-            fee = (gross * c.feeBps) / 10_000;
+            fee = (gross * t.feeBps) / 10_000; // the fee in force when the market traded
             slashed = bond - Math.mulDiv(bond, delivered, s.soldWh);
             Reputation storage r = _reputation[s.seller];
             r.committedWh += s.soldWh;

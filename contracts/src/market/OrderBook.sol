@@ -21,7 +21,8 @@ abstract contract OrderBook is Communities, Balances {
     struct BookSide {
         TickBitmap.Bitmap ticks;
         mapping(uint16 tick => Level) levels;
-        mapping(uint16 tick => CancelTree.Tree) cancels;
+        // Keyed by generation << 16 | tick (generation 0: the tick itself).
+        mapping(uint24 generationTick => CancelTree.Tree) cancels;
     }
 
     struct Book {
@@ -82,6 +83,15 @@ abstract contract OrderBook is Communities, Balances {
         uint128 value,
         uint64 levelTaken
     );
+    /// @notice A full price level with nothing resting started a fresh generation of 512 orders;
+    /// `taken` is the level's new `taken` counter (= its `queued`), its `cancelled` is zero again.
+    event LevelGenerationStarted(
+        uint256 indexed marketId,
+        bool indexed isBid,
+        uint16 tick,
+        uint8 generation,
+        uint64 taken
+    );
     /// @notice The unfilled remainder of a resting order was cancelled.
     event OrderCancelled(uint256 indexed orderId, address indexed owner, uint64 cancelledWh);
     /// @notice A maker order was claimed after the gate: its fill is final and its lock released.
@@ -112,6 +122,8 @@ abstract contract OrderBook is Communities, Balances {
     uint256 private constant START_MASK = (1 << 34) - 1;
     uint256 private constant FROZEN = 1 << 34;
     uint256 internal constant BASE_BOND_INDEX = 16;
+    /// @notice Most generations of 512 orders one price level may hold in one market.
+    uint256 public constant MAX_LEVEL_GENERATIONS = 128;
 
     /// @notice Each seller's bond factor in basis points, set by settlement from its delivery
     /// record; zero for a seller without one (the full bond). Used where reputation bonds are on.
@@ -162,7 +174,8 @@ abstract contract OrderBook is Communities, Balances {
         (hasAsk, bestAsk) = book.asks.ticks.lowest();
     }
 
-    /// @notice One price level: amount queued, taken, cancelled, still available, and order count.
+    /// @notice One price level: amount queued, taken, cancelled (in the current generation), still
+    /// available, orders in the current generation, and that generation (see Level).
     function level(
         uint256 marketId,
         bool isBid,
@@ -170,11 +183,25 @@ abstract contract OrderBook is Communities, Balances {
     )
         external
         view
-        returns (uint64 queued, uint64 taken, uint256 cancelled, uint256 available, uint16 count)
+        returns (
+            uint64 queued,
+            uint64 taken,
+            uint256 cancelled,
+            uint256 available,
+            uint16 count,
+            uint8 generation
+        )
     {
         BookSide storage side = isBid ? _books[marketId].bids : _books[marketId].asks;
         Level memory lvl = side.levels[tick];
-        return (lvl.queued, lvl.taken, lvl.cancelled, lvl.queued - lvl.taken - lvl.cancelled, lvl.count);
+        return (
+            lvl.queued,
+            lvl.taken,
+            lvl.cancelled,
+            lvl.queued - lvl.taken - lvl.cancelled,
+            lvl.count,
+            lvl.generation
+        );
     }
 
     /// @notice A resting or unclaimed order: owner, meter, amount, cancelled and filled so far.
@@ -202,6 +229,15 @@ abstract contract OrderBook is Communities, Balances {
     /// @notice A market's totals: energy traded, energy attributed to seller meters, value traded.
     function marketTotals(uint256 marketId) external view returns (MarketTotals memory) {
         return _totals[marketId];
+    }
+
+    /// @notice The community fee a market's sales are charged, in basis points: fixed at its first
+    /// trade; before it, the fee the community's schedule gives the market's slot.
+    function marketFeeBps(uint256 marketId) external view returns (uint16) {
+        MarketTotals storage t = _totals[marketId];
+        if (t.tradedWh != 0) return t.feeBps;
+        (uint32 communityId, uint40 slotStart) = OrderId.marketOf(marketId);
+        return _feeOf(_community(communityId), slotStart);
     }
 
     /// @notice A buyer's position in a market.
@@ -233,13 +269,12 @@ abstract contract OrderBook is Communities, Balances {
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev Reverts for a community whose order entry is halted (by the guardian, or by a pause,
-    /// which is mirrored into every community's first word so order entry reads no extra slot).
-    function _requireNotHalted(uint32 communityId, uint8 halted) internal view virtual;
+    /// @dev Reverts while the market is paused or the community's order entry is halted.
+    function _checkOrderEntry(uint32 communityId, uint8 halted) internal view virtual;
 
     function _place(OrderParams calldata p) private returns (OrderResult memory r) {
         Community storage c = _community(p.communityId);
-        if (c.halted != 0) _requireNotHalted(p.communityId, c.halted);
+        _checkOrderEntry(p.communityId, c.halted);
         // Owning an active meter of the community implies membership (meters are registered and
         // transferred to members only, and membership is never revoked).
         _checkMeter(p.meterId, msg.sender, p.communityId, p.slotStart);
@@ -268,6 +303,7 @@ abstract contract OrderBook is Communities, Balances {
         }
         bool rests = remaining != 0 && (p.orderType == OrderType.Limit || p.orderType == OrderType.PostOnly);
 
+        if (filled != 0) _addTraded(marketId, c, p.slotStart, filled, value, !p.isBid);
         Balance storage bal = _balances[msg.sender];
         uint256 bondIndex = BASE_BOND_INDEX;
         uint256 bondPerWh = c.bondPerWh;
@@ -288,14 +324,12 @@ abstract contract OrderBook is Communities, Balances {
                 Position storage pos = _positions[marketId][msg.sender];
                 pos.boughtWh += uint64(filled);
                 pos.paid += uint96(value);
-                _addTraded(marketId, filled, value, false);
             }
         } else {
             // The seller bonds what it sold and what rests; proceeds wait in escrow for settlement.
             uint256 bonded = filled + (rests ? remaining : 0);
             if (bonded * bondPerWh != 0) _lock(bal, bonded * bondPerWh);
             if (filled != 0) {
-                _addTraded(marketId, filled, value, true);
                 _attributeSale(marketId, p.meterId, msg.sender, filled, value);
                 if (bondIndex != BASE_BOND_INDEX) {
                     _saleBondDelta[marketId][p.meterId] +=
@@ -315,8 +349,15 @@ abstract contract OrderBook is Communities, Balances {
 
     /// @dev Adds a taker's fills to the market totals. A market trades at most MAX_MARKET_WH and
     /// MAX_MARKET_VALUE, so no meter's sale and no maker claim can ever overflow (a maker's claim
-    /// must never fail, or its market could not settle).
-    function _addTraded(uint256 marketId, uint256 filled, uint256 value, bool askIsTaker) private {
+    /// must never fail, or its market could not settle). The first trade fixes the market's fee.
+    function _addTraded(
+        uint256 marketId,
+        Community storage c,
+        uint40 slotStart,
+        uint256 filled,
+        uint256 value,
+        bool askIsTaker
+    ) private {
         MarketTotals memory t = _totals[marketId];
         uint256 tradedWh = t.tradedWh + filled;
         uint256 tradedValue = t.tradedValue + value;
@@ -325,7 +366,8 @@ abstract contract OrderBook is Communities, Balances {
         _totals[marketId] = MarketTotals(
             uint64(tradedWh),
             askIsTaker ? uint64(t.resolvedAskWh + filled) : t.resolvedAskWh,
-            uint128(tradedValue)
+            uint112(tradedValue),
+            t.tradedWh == 0 ? _feeOf(c, slotStart) : t.feeBps
         );
     }
 
@@ -365,12 +407,24 @@ abstract contract OrderBook is Communities, Balances {
         uint256 bondIndex
     ) private returns (uint256 orderId) {
         BookSide storage side = p.isBid ? book.bids : book.asks;
-        Level storage lvl = side.levels[p.tick];
-        Level memory l = lvl;
-        if (l.count >= CancelTree.CAPACITY) revert LevelFull(p.tick);
+        Level memory l = side.levels[p.tick];
+        if (l.count >= CancelTree.CAPACITY) {
+            // A full generation: a fresh one if nothing rests (every order taken or cancelled).
+            if (l.queued != l.taken + l.cancelled || l.generation + 1 >= MAX_LEVEL_GENERATIONS) {
+                revert LevelFull(p.tick);
+            }
+            (l.taken, l.cancelled, l.count, l.generation) = (l.queued, 0, 0, l.generation + 1);
+            emit LevelGenerationStarted(marketId, p.isBid, p.tick, l.generation, l.queued);
+        }
         if (l.queued == l.taken + l.cancelled) side.ticks.set(p.tick);
-        (lvl.queued, lvl.count) = (l.queued + uint64(amount), l.count + 1);
-        orderId = OrderId.encode(marketId, p.isBid, p.tick, l.count);
+        side.levels[p.tick] = Level(
+            l.queued + uint64(amount),
+            l.taken,
+            l.cancelled,
+            l.count + 1,
+            l.generation
+        );
+        orderId = OrderId.encode(marketId, p.isBid, p.tick, (uint256(l.generation) << 9) | l.count);
         _orders[orderId] =
             uint256(uint160(msg.sender)) |
             (uint256(p.meterId) << 160) |
@@ -395,10 +449,12 @@ abstract contract OrderBook is Communities, Balances {
         }
         start &= START_MASK;
         Level storage lvl = side.levels[tick];
-        if (lvl.cancelled != 0) {
-            CancelTree.Tree storage tree = side.cancels[tick];
-            cancelled = tree.get(index);
-            start -= tree.prefix(index);
+        // An order of an earlier generation reads its generation's tree (its fill is final).
+        uint256 generation = index >> 9;
+        if (generation != lvl.generation || lvl.cancelled != 0) {
+            CancelTree.Tree storage tree = side.cancels[_treeKey(tick, generation)];
+            cancelled = tree.get(index & 511);
+            start -= tree.prefix(index & 511);
         }
         uint256 size = ((rec >> 192) & 0xffffff) - cancelled;
         uint256 taken = lvl.taken;
@@ -429,7 +485,7 @@ abstract contract OrderBook is Communities, Balances {
             _orders[orderId] =
                 (rec & ((1 << 216) - 1)) | ((((rec >> 216) & ~START_MASK) | FROZEN | filled) << 216);
         } else {
-            side.cancels[tick].add(index, remaining);
+            side.cancels[_treeKey(tick, index >> 9)].add(index & 511, remaining);
             lvl.cancelled = l.cancelled + uint64(remaining);
         }
         if (l.queued == l.taken + l.cancelled + remaining) side.ticks.clear(tick);
@@ -465,6 +521,11 @@ abstract contract OrderBook is Communities, Balances {
             uint128(filled * price),
             uint128(released)
         );
+    }
+
+    /// @dev The key of a generation's cancel tree.
+    function _treeKey(uint16 tick, uint256 generation) private pure returns (uint24) {
+        return uint24((generation << 16) | tick);
     }
 
     /// @dev The community of a market whose gate has closed.

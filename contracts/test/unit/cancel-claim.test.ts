@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getAddress } from "viem";
 import {
+  FEE_BPS,
   DEPOSIT,
   MAX_AMOUNT,
   OrderType,
@@ -324,7 +325,7 @@ describe("EnergyMarket · claim", () => {
     assert.equal(await fx.market.read.pendingBidValue([fx.marketId]), 0n);
     assert.deepEqual(await balance(fx, fx.eve), { free: 0n, locked: 0n });
     const totals = await fx.market.read.marketTotals([fx.marketId]);
-    assert.deepEqual(totals, { tradedWh: 700n, resolvedAskWh: 700n, tradedValue: pending });
+    assert.deepEqual(totals, { tradedWh: 700n, resolvedAskWh: 700n, tradedValue: pending, feeBps: FEE_BPS });
   });
 
   it("ask makers: the fill is attributed to the meter, its bond stays locked, the rest is released", async () => {
@@ -339,6 +340,7 @@ describe("EnergyMarket · claim", () => {
       tradedWh: 700n,
       resolvedAskWh: 0n,
       tradedValue: val(400n, 18) + val(300n, 19),
+      feeBps: FEE_BPS,
     });
     await closeGate(fx);
     await A.emitWithArgs(

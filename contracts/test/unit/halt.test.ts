@@ -33,7 +33,9 @@ describe("EnergyMarket · halting order entry", () => {
     const fx = await load();
     await fx.market.write.setCommunityHalted([fx.communityId, true], { account: fx.guardian.account });
     await fx.market.write.pause({ account: fx.guardian.account });
-    assert.equal((await fx.market.read.community([fx.communityId])).halted, 3);
+    // The pause is one global flag: the community keeps only its own halt.
+    assert.equal((await fx.market.read.community([fx.communityId])).halted, 1);
+    assert.equal(await fx.market.read.paused(), true);
     await A.revertWithCustomError(
       fx.market.write.placeOrder([orderParams(fx, fx.carol, { isBid: true, tick: 30, amountWh: 100n })], {
         account: fx.carol.account,

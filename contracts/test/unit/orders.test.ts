@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getAddress } from "viem";
 import {
+  FEE_BPS,
   BOND_PER_WH,
   DEPOSIT,
   GATE_LEAD,
@@ -351,6 +352,7 @@ describe("EnergyMarket · matching", () => {
       tradedWh: 600n,
       resolvedAskWh: 600n,
       tradedValue: val(600n, 25),
+      feeBps: FEE_BPS,
     });
     assert.equal(await fx.market.read.pendingBidValue([fx.marketId]), val(600n, 25));
     assert.deepEqual(await fx.market.read.position([fx.marketId, fx.bob.account.address]), {
@@ -385,6 +387,7 @@ describe("EnergyMarket · matching", () => {
       tradedWh: 1000n,
       resolvedAskWh: 0n, // the maker ask is attributed at claim
       tradedValue: val(1000n, 18),
+      feeBps: FEE_BPS, // the market's fee, fixed at its first trade
     });
     assert.equal(await fx.market.read.pendingBidValue([fx.marketId]), 0n);
     assert.deepEqual(await best(fx), { hasBid: false, bestBid: 0, hasAsk: false, bestAsk: 0 });
@@ -720,6 +723,7 @@ describe("EnergyMarket · views", () => {
       tradedWh: 0n,
       resolvedAskWh: 0n,
       tradedValue: 0n,
+      feeBps: 0,
     });
     assert.deepEqual(await fx.market.read.position([fx.marketId, fx.bob.account.address]), {
       boughtWh: 0n,

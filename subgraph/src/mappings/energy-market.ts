@@ -7,6 +7,7 @@ import {
   CommunityAdminChanged,
   CommunityCreated,
   CommunityFeeChanged,
+  CommunityFeeScheduled,
   CommunityHalted,
   CommunityPriceBandChanged,
   Deposited,
@@ -18,6 +19,7 @@ import {
   OrderCancelled,
   OrderClaimed,
   OrderPlaced,
+  LevelGenerationStarted,
   Paused,
   ReputationBondsSet,
   RoleAdminChanged,
@@ -105,6 +107,14 @@ export function handleCommunityFeeChanged(event: CommunityFeeChanged): void {
   const c = loadCommunity(event.params.communityId.toI32());
   if (c == null) return;
   c.feeBps = event.params.feeBps;
+  c.save();
+}
+
+export function handleCommunityFeeScheduled(event: CommunityFeeScheduled): void {
+  const c = loadCommunity(event.params.communityId.toI32());
+  if (c == null) return;
+  c.nextFeeBps = event.params.feeBps;
+  c.nextFeeFrom = event.params.effectiveFrom;
   c.save();
 }
 
@@ -225,6 +235,21 @@ export function handleWithdrawn(event: Withdrawn): void {
 
 // ---------------------------------------------------------------- order book
 
+/** A full level with nothing resting started a fresh generation: indexes go on at generation × 512. */
+export function handleLevelGenerationStarted(event: LevelGenerationStarted): void {
+  const level = BookLevel.load(levelId(event.params.marketId, event.params.isBid, event.params.tick));
+  if (level == null) return;
+  const first = event.params.generation * 512;
+  level.taken = event.params.taken;
+  level.cancelled = ZERO;
+  level.available = ZERO;
+  level.count = first;
+  level.generation = event.params.generation;
+  level.frontIndex = first;
+  level.frontStart = event.params.taken;
+  level.save();
+}
+
 export function handleOrderPlaced(event: OrderPlaced): void {
   const orderId = event.params.orderId;
   const marketId = event.params.marketId;
@@ -248,6 +273,7 @@ export function handleOrderPlaced(event: OrderPlaced): void {
     level.taken = ZERO;
     level.cancelled = ZERO;
     level.available = ZERO;
+    level.generation = 0;
     level.frontIndex = 0;
     level.frontStart = ZERO;
   }
