@@ -225,24 +225,28 @@ for (const { name, databaseUrl, env } of PASSES)
       const key = (m: bigint, b: boolean, t: number) => `${m}:${b}:${t}`;
       const indexed = new Map(rows.map((r) => [key(r.marketId, r.isBid, r.tick), r]));
       const levels = activity.levels;
-      const views = await stack.readMany<readonly [bigint, bigint, bigint, bigint, number]>(
+      const views = await stack.readMany<readonly [bigint, bigint, bigint, bigint, number, number]>(
         "level",
         levels.map((l) => [l.marketId, l.isBid, l.tick]),
       );
       let withOrders = 0;
+      let rolled = 0;
       levels.forEach((l, i) => {
-        const [queued, taken, cancelled, available, count] = views[i]!;
+        const [queued, taken, cancelled, available, count, generation] = views[i]!;
+        if (generation > 0) rolled++;
         const r = indexed.get(key(l.marketId, l.isBid, l.tick));
         if (count === 0) return assert.equal(r, undefined);
         withOrders++;
         assert.ok(r, `level ${key(l.marketId, l.isBid, l.tick)} indexed`);
+        // The indexer's count runs on across generations (generation × 512 + orders in it).
         assert.deepEqual(
-          [r.queued, r.taken, r.cancelled, r.available, r.count],
-          [queued, taken, cancelled, available, count],
+          [r.queued, r.taken, r.cancelled, r.available, r.count, r.generation],
+          [queued, taken, cancelled, available, generation * 512 + count, generation],
           `level ${key(l.marketId, l.isBid, l.tick)}`,
         );
       });
       assert.equal(rows.length, withOrders, "no level indexed that the chain does not have");
+      assert.ok(rolled > 0, "a level rolled to a new generation (activity)");
     });
 
     it("derives every maker's fill exactly (views for unclaimed orders, OrderClaimed for claimed)", async () => {

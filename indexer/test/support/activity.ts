@@ -237,6 +237,79 @@ export async function runActivity(stack: Stack, opts: ActivityOptions): Promise<
     );
   }
 
+  // ------------------------------------------------------------ a level rolls to generation 1
+  // (OrderBook._enqueue) in a market of its own that stays open (not claimed or settled): 512 asks,
+  // two taken, the rest cancelled (behind the front, then at it), then three more asks in the fresh
+  // generation, the middle one cancelled, and a bid that fills across the hole.
+  const rollMarket = marketId(2, slots[3]! + 900n);
+  {
+    const c = 2;
+    const slotStart = slots[3]! + 900n;
+    const mId = rollMarket;
+    const tick = 130;
+    const [maker, taker] = [traders[0]!, traders[1]!];
+    const ask = (amountWh: bigint) =>
+      encodeFunctionData({
+        abi: energyMarketAbi,
+        functionName: "placeOrder",
+        args: [
+          {
+            communityId: c,
+            slotStart: Number(slotStart),
+            isBid: false,
+            tick,
+            amountWh,
+            meterId: meterOf(maker, c),
+            orderType: OrderType.Limit,
+          },
+        ],
+      });
+    const placeAsks = async (n: number, amountWh: bigint) => {
+      const ids: bigint[] = [];
+      for (let i = 0; i < n; i += 128) {
+        const calls = Array.from({ length: Math.min(128, n - i) }, () => ask(amountWh));
+        const hash = await send(market, energyMarketAbi, "multicall", [calls], maker);
+        ids.push(...orderTopic((await stack.pub.getTransactionReceipt({ hash })).logs));
+      }
+      for (const id of ids) ownerOf.set(id, maker);
+      orderIds.push(...ids);
+      return ids;
+    };
+    const bid = (amountWh: bigint) =>
+      send(
+        market,
+        energyMarketAbi,
+        "placeOrder",
+        [
+          {
+            communityId: c,
+            slotStart: Number(slotStart),
+            isBid: true,
+            tick,
+            amountWh,
+            meterId: meterOf(taker, c),
+            orderType: OrderType.ImmediateOrCancel,
+          },
+        ],
+        taker,
+      );
+    levels.push({ marketId: mId, isBid: false, tick });
+    const first = await placeAsks(512, 10n);
+    await bid(20n);
+    // Behind the front first (every third), then the rest from the front.
+    const behind = first.slice(2).filter((_, i) => i % 3 === 1);
+    const rest = first.slice(2).filter((_, i) => i % 3 !== 1);
+    for (const ids of [behind, rest]) {
+      for (let i = 0; i < ids.length; i += 150)
+        await send(market, energyMarketAbi, "cancelMany", [ids.slice(i, i + 150)], maker);
+    }
+    const second = await placeAsks(3, 10n);
+    await send(market, energyMarketAbi, "cancel", [second[1]!], maker);
+    await bid(15n);
+    placed += 515;
+    log(`level ${mId}/ask/${tick}: generation 1 after 512 orders, 510 cancelled`);
+  }
+
   const result: ActivityResult = {
     traders,
     communities,
@@ -261,7 +334,9 @@ export async function runActivity(stack: Stack, opts: ActivityOptions): Promise<
     orderIds.map((id) => [id]),
   );
   // Orders with a fill must be claimed before settlement; of the others, leave some unclaimed.
-  const toClaim = orderIds.filter((id, i) => id >> 40n !== openMarket && (views[i]![4] > 0n || rand() < 0.7));
+  const toClaim = orderIds.filter(
+    (id, i) => id >> 40n !== openMarket && id >> 40n !== rollMarket && (views[i]![4] > 0n || rand() < 0.7),
+  );
   for (let i = 0; i < toClaim.length; i += 200) {
     await send(market, energyMarketAbi, "claim", [toClaim.slice(i, i + 200)], pick(traders));
   }
