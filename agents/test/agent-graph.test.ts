@@ -16,6 +16,8 @@ import { NodeSqliteSaver } from "../src/graph/sqlite-checkpointer.ts";
 import type { AgentDeps, AgentSettings } from "../src/graph/agent-graph.ts";
 import { TradingAgent } from "../src/agent.ts";
 import { RampStrategy } from "../src/strategy/ramp.ts";
+import { FakeListChatModel } from "@langchain/core/utils/testing";
+import { llmPlanner } from "../src/llm/planner.ts";
 
 let stack: TestStack;
 let communityId: number;
@@ -67,7 +69,7 @@ async function ordersOnChain(i: number): Promise<number> {
 beforeAll(async () => {
   stack = await startTestStack();
   communityId = await stack.createCommunity({ minOrderWh: 10n });
-  for (const i of [1, 2]) meters[i] = await stack.onboard(i, communityId, 100_000_000n, 2);
+  for (const i of [1, 2, 3]) meters[i] = await stack.onboard(i, communityId, 100_000_000n, 2);
   await stack.warpTo(JUNE_NOON);
   dir = mkdtempSync(path.join(tmpdir(), "agent-graph-"));
 });
@@ -129,5 +131,41 @@ describe("agent graph on a local chain", () => {
     await d.cycle();
     expect(await ordersOnChain(2)).toBe(sent);
     saverD.close();
+  });
+
+  it("an LLM planner's garbage falls back to the strategy; its out-of-limit plan is refused and nothing is sent", async () => {
+    const saver = new NodeSqliteSaver(path.join(dir, "llm.sqlite"));
+    const garbage = new TradingAgent(
+      deps(3, {
+        planner: llmPlanner({ model: new FakeListChatModel({ responses: ["sell everything now!"] }) }),
+      }),
+      saver,
+      { interruptBefore: ["act"] },
+    );
+    const g = await garbage.cycle();
+    expect(g.plan!.source).toBe("ramp");
+    expect(g.plan!.notes.join()).toMatch(/planner failed/);
+    await saver.deleteThread("agent-3");
+    const wild = JSON.stringify({
+      orders: [
+        {
+          slotStart: g.observation!.markets[0]!.slotStart,
+          side: "sell",
+          pricePerKwh: 9_000_000,
+          amountWh: 999_999,
+        },
+      ],
+    });
+    const bold = new TradingAgent(
+      deps(3, { planner: llmPlanner({ model: new FakeListChatModel({ responses: [wild] }) }) }),
+      saver,
+    );
+    const b = await bold.cycle();
+    expect(b.plan!.source).toBe("llm");
+    expect(b.verdict!.approved.place).toEqual([]);
+    expect(b.verdict!.refused).toHaveLength(1);
+    expect(b.outcome).toBeNull();
+    expect(await ordersOnChain(3)).toBe(0);
+    saver.close();
   });
 });
