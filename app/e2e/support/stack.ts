@@ -3,7 +3,8 @@
  * a Hardhat node (contracts package), the LocalStack contracts deployed from the compiled
  * artifacts (MockUSDC, reference feed, EnergyMarket, DeliverySettlement, SettlementKeeper,
  * TreasuryGovernor), the demo seed of `npm run dev` (scripts/seed), the indexer (PGlite in a temp
- * dir) and `next start` of the built app.
+ * dir), optionally the notifier (SQLite in the temp dir, SIWE domain = the app's host) and
+ * `next start` of the built app.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -88,6 +89,8 @@ export interface Stack {
   bookFile: string;
   seed: SeedResult;
   indexerUrl: string;
+  /** The notifier's own URL, when started with `{ notifier: true }`. */
+  notifierUrl?: string;
   appUrl: string;
   pub: PublicClient;
   /** Sends a transaction from a dev account (the node's unlocked accounts). */
@@ -165,10 +168,13 @@ export async function deployLocalStack(url: string): Promise<AddressBook> {
   };
 }
 
-export async function startStack(opts: { log?: (l: string) => void } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { log?: (l: string) => void; notifier?: boolean } = {},
+): Promise<Stack> {
   const log = opts.log ?? (() => {});
-  if (!existsSync(path.join(APP_DIR, ".next", "BUILD_ID")))
-    throw new Error("the app is not built: run `npm run build -w app` first");
+  const dist = process.env.NEXT_DIST_DIR || ".next"; // next.config.ts reads the same variable
+  if (!existsSync(path.join(APP_DIR, dist, "BUILD_ID")))
+    throw new Error(`the app is not built in ${dist}: run \`npm run build -w app\` first`);
   const tmp = mkdtempSync(path.join(tmpdir(), "ps-app-e2e-"));
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -213,6 +219,36 @@ export async function startStack(opts: { log?: (l: string) => void } = {}): Prom
     const indexerUrl = `http://127.0.0.1:${indexerPort}`;
 
     const appPort = await freePort();
+    let notifierUrl: string | undefined;
+    if (opts.notifier) {
+      const notifierPort = await freePort();
+      const notifier = spawnLogged(process.execPath, [path.join(ROOT, "notifier", "bin", "notifier.ts")], {
+        cwd: path.join(ROOT, "notifier"),
+        env: {
+          ...env,
+          POWERSHARE_RPC_URL: rpcUrl,
+          POWERSHARE_CHAIN_ID: "31337",
+          POWERSHARE_ADDRESS_BOOK: bookFile,
+          NOTIFIER_PORT: String(notifierPort),
+          NOTIFIER_SQLITE: path.join(tmp, "notifier.sqlite"),
+          NOTIFIER_CONFIRMATIONS: "1",
+          NOTIFIER_POLL_MS: "100",
+          // The dApp signs users in for its own host.
+          NOTIFIER_SIWE_DOMAIN: `127.0.0.1:${appPort}`,
+          LOG_LEVEL: "warn",
+        },
+      });
+      cleanups.push(() => stopProc(notifier.proc));
+      notifierUrl = `http://127.0.0.1:${notifierPort}`;
+      await waitFor(
+        "notifier",
+        async () => (await fetch(`${notifierUrl}/v1/meta`)).status === 200,
+        60_000,
+        notifier.proc,
+        notifier.output,
+      );
+      log(`notifier ${notifierUrl}`);
+    }
     const next = spawnLogged(
       process.execPath,
       [
@@ -230,6 +266,7 @@ export async function startStack(opts: { log?: (l: string) => void } = {}): Prom
           POWERSHARE_CHAIN_ID: "31337",
           CHAIN_RPC_URL: rpcUrl,
           INDEXER_URL: indexerUrl,
+          ...(notifierUrl ? { NOTIFIER_URL: notifierUrl } : {}),
           ADDRESS_BOOK: bookFile,
           NEXT_TELEMETRY_DISABLED: "1",
           NODE_ENV: "production",
@@ -273,6 +310,7 @@ export async function startStack(opts: { log?: (l: string) => void } = {}): Prom
       bookFile,
       seed,
       indexerUrl,
+      notifierUrl,
       appUrl,
       pub,
       async send(from, to, abi, functionName, args) {

@@ -6,6 +6,7 @@ import type { ReactNode } from "react";
 import { useAccount, useSwitchChain } from "wagmi";
 import { useAppConfig } from "@/hooks/useAppConfig";
 import { useIndexerStatus } from "@/hooks/useIndexer";
+import { NotificationsBellSlot } from "./NotificationsBellSlot";
 
 const NAV = [
   ["/", "Home"],
@@ -46,7 +47,8 @@ export function Shell({ children }: { children: ReactNode }) {
             );
           })}
         </nav>
-        <div className="connect">
+        <div className="connect" style={{ display: "flex", gap: 8, alignItems: "center" }}>
+          <NotificationsBellSlot />
           <ConnectButton
             chainStatus="icon"
             accountStatus={{ smallScreen: "avatar", largeScreen: "full" }}
