@@ -1,0 +1,183 @@
+/**
+ * `npm run agents` — the agents service: a handful of household agents trading from their own wallets,
+ * and the HTTP API (see http/server.ts).
+ *
+ * Environment:
+ *   POWERSHARE_RPC_URL        JSON-RPC endpoint (default http://127.0.0.1:8545)
+ *   POWERSHARE_CHAIN          chain id of the address book (default 31337)
+ *   POWERSHARE_ADDRESS_BOOK   address book file (default: the contracts package's for the chain)
+ *   AGENTS_FILE               JSON [{privateKey, meterId, annualKwh?, pvKwp?}] — the agents to run; or
+ *   AGENTS_METERS_FILE        the dev stack's meters.json: one agent per meter owner, keys derived from
+ *                             the Hardhat dev mnemonic (refused unless the chain is 31337)
+ *   AGENTS_MAX                most agents (default 4)
+ *   AGENTS_PORT               HTTP port (default 9490; 0 = any)
+ *   AGENTS_INTERVAL_S         seconds between cycles (default 30)
+ *   AGENTS_DB                 node:sqlite checkpoint file (default .agents.sqlite)
+ *   AGENTS_SIWE_DOMAIN        the domain SIWE messages must name (default localhost:3000, the dApp)
+ *   AGENTS_RETAIL, AGENTS_FEED_IN   tariffs in USDC per kWh (default 0.30 / 0.08)
+ *   LLM_BASE_URL, LLM_MODEL, LLM_API_KEY   optional OpenAI-compatible planner and chat model
+ *   LOG_LEVEL                 pino level (default info)
+ */
+import { readFileSync } from "node:fs";
+import pino from "pino";
+import { createPublicClient, createWalletClient, defineChain, http, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { readAddressBook, type AddressBook } from "@powershare/contracts/node";
+import {
+  addressesFromBook,
+  createPowerShare,
+  parseQuote,
+  type AnyPublicClient,
+  type AnyWalletClient,
+} from "@powershare/contracts/sdk";
+import { devAccount } from "@powershare/contracts/sdk/testing";
+import { TradingAgent } from "./agent.ts";
+import { AgentIO, SharedReads } from "./chain/agent-io.ts";
+import type { AgentDeps, AgentSettings } from "./graph/agent-graph.ts";
+import { NodeSqliteSaver } from "./graph/sqlite-checkpointer.ts";
+import { createAgentsApi } from "./http/server.ts";
+import { SiweAuth } from "./http/siwe-auth.ts";
+import { llmPlanner, modelFromEnv } from "./llm/planner.ts";
+import { AgentService, type ManagedAgent } from "./service.ts";
+import { RampStrategy } from "./strategy/ramp.ts";
+
+interface AgentSpec {
+  privateKey: Hex;
+  meterId: number;
+  annualKwh?: number;
+  pvKwp?: number;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`agents: ${message}\n`);
+  process.exit(2);
+}
+
+const env = process.env;
+const log = pino({ level: env.LOG_LEVEL ?? "info", base: { service: "agents" } });
+const rpcUrl = env.POWERSHARE_RPC_URL ?? "http://127.0.0.1:8545";
+const chainId = Number(env.POWERSHARE_CHAIN ?? 31337);
+if (!Number.isInteger(chainId) || chainId < 1)
+  fail(`POWERSHARE_CHAIN must be a chain id, got "${env.POWERSHARE_CHAIN}"`);
+const book: AddressBook = env.POWERSHARE_ADDRESS_BOOK
+  ? (JSON.parse(readFileSync(env.POWERSHARE_ADDRESS_BOOK, "utf8")) as AddressBook)
+  : readAddressBook(chainId);
+const chain = defineChain({
+  id: chainId,
+  name: `chain-${chainId}`,
+  nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+  rpcUrls: { default: { http: [rpcUrl] } },
+});
+const transport = http(rpcUrl, { batch: true });
+const publicClient = createPublicClient({ chain, transport }) as AnyPublicClient;
+const addresses = addressesFromBook(book);
+const readPs = createPowerShare({ publicClient, addresses, indexerUrl: env.POWERSHARE_INDEXER_URL });
+
+let specs: AgentSpec[] = [];
+if (env.AGENTS_FILE) {
+  specs = JSON.parse(readFileSync(env.AGENTS_FILE, "utf8")) as AgentSpec[];
+} else if (env.AGENTS_METERS_FILE) {
+  if (chainId !== 31337) fail("AGENTS_METERS_FILE derives dev keys and is for the local chain (31337) only");
+  const file = JSON.parse(readFileSync(env.AGENTS_METERS_FILE, "utf8")) as {
+    meters: { meterId: number; owner: string; kind: string; capacityW: number; active: boolean }[];
+  };
+  const keyOf = new Map(
+    Array.from({ length: 20 }, (_, i) => [devAccount(i).address.toLowerCase(), devAccount(i).privateKey]),
+  );
+  for (const m of file.meters) {
+    const key = keyOf.get(m.owner.toLowerCase());
+    if (!key || !m.active) continue;
+    const pv = m.kind === "producer" || m.kind === "prosumer";
+    specs.push({
+      privateKey: key,
+      meterId: m.meterId,
+      annualKwh: pv ? 4000 : 3500,
+      pvKwp: pv ? Math.min(10, m.capacityW / 1000) : undefined,
+    });
+  }
+} else {
+  fail("set AGENTS_FILE (agents with their keys) or AGENTS_METERS_FILE (dev stack)");
+}
+specs = specs.slice(0, Number(env.AGENTS_MAX ?? 4));
+const tariffs = {
+  retailPerKwh: Number(parseQuote(env.AGENTS_RETAIL ?? "0.30")),
+  feedInPerKwh: Number(parseQuote(env.AGENTS_FEED_IN ?? "0.08")),
+};
+if (tariffs.feedInPerKwh >= tariffs.retailPerKwh) fail("AGENTS_FEED_IN must be below AGENTS_RETAIL");
+const template = () => ({
+  household: { site: { latitude: 52.52, longitude: 13.4 }, annualKwh: 3500 },
+  // no weather feed in the dev stack: a broken sky; the tracker learns the rest from the meters
+  clouds: { cloudFactor: () => 0.7 },
+  tariffs,
+  windowSlots: 4,
+  lookaheadSlots: 48,
+  limits: {
+    minPricePerKwh: tariffs.feedInPerKwh,
+    maxPricePerKwh: tariffs.retailPerKwh,
+    maxExposurePerSlot: 2_000_000,
+    minFreeBalance: 1_000_000,
+    maxOrdersPerCycle: 8,
+    maxWhPerSlot: 2_500,
+  },
+});
+const model = await modelFromEnv(env);
+const saver = new NodeSqliteSaver(env.AGENTS_DB ?? ".agents.sqlite");
+const shared = new SharedReads(readPs);
+const agents: ManagedAgent[] = [];
+for (const s of specs) {
+  const account = privateKeyToAccount(s.privateKey);
+  const meter = await readPs.meter(s.meterId);
+  if (!meter || meter.owner.toLowerCase() !== account.address.toLowerCase())
+    fail(`meter ${s.meterId} is not registered to ${account.address}`);
+  const walletClient = createWalletClient({ chain, transport, account }) as AnyWalletClient;
+  const ps = createPowerShare({ publicClient, walletClient, addresses, tx: { gasHeadroomBps: 20_000 } });
+  const t = template();
+  const settings: AgentSettings = {
+    ...t,
+    agentId: `agent-${account.address.slice(2, 8).toLowerCase()}-${s.meterId}`,
+    communityId: meter.communityId,
+    meterId: s.meterId,
+    household: {
+      ...t.household,
+      annualKwh: s.annualKwh ?? 3500,
+      pv: s.pvKwp ? { kWp: s.pvKwp, performanceRatio: 0.8 } : undefined,
+    },
+    limits: { ...t.limits, maxWhPerSlot: Math.floor((meter.capacityW * 900) / 3600) },
+  };
+  const deps: AgentDeps = {
+    io: new AgentIO(ps, account.address, shared),
+    strategy: new RampStrategy({ windowSlots: settings.windowSlots }),
+    settings,
+    planner: model ? llmPlanner({ model }) : undefined,
+    log,
+  };
+  agents.push({ agent: new TradingAgent(deps, saver), account: account.address, settings, deps });
+}
+const service = new AgentService(readPs, agents, log, () => template());
+const server = createAgentsApi({
+  service,
+  auth: new SiweAuth(publicClient, env.AGENTS_SIWE_DOMAIN ?? "localhost:3000"),
+  model,
+  staleAfterMs: Math.max(60_000, 10 * Number(env.AGENTS_INTERVAL_S ?? 30) * 1000),
+});
+const port = Number(env.AGENTS_PORT ?? 9490);
+server.listen(port, "127.0.0.1", () => {
+  const a = server.address();
+  log.info(
+    {
+      port: typeof a === "object" && a ? a.port : port,
+      agents: agents.map((m) => m.settings.agentId),
+      llm: Boolean(model),
+    },
+    "agents_ready",
+  );
+});
+service.start(Number(env.AGENTS_INTERVAL_S ?? 30) * 1000);
+const stop = () => {
+  service.stop();
+  server.close();
+  saver.close();
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
