@@ -161,6 +161,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
   const gatewayPort = await freePort(9480);
   const appPort = await freePort(3000);
   const notifierPort = await freePort(8790);
+  const agentsPort = await freePort(9490);
   return [
     {
       name: "oracle",
@@ -260,6 +261,34 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         health: `http://127.0.0.1:${keeperPort}/health`,
         metrics: `http://127.0.0.1:${keeperPort}/metrics`,
         cli: "npx powershare --help",
+      },
+    },
+    {
+      name: "agents",
+      script: "agents",
+      description:
+        "LangGraph trading agents for the seeded meters' owners (own wallets, ramp strategy, risk limits), HTTP API with SIWE",
+      command: "npm",
+      args: ["run", "-s", "agents"],
+      cwd: ROOT,
+      env: {
+        POWERSHARE_RPC_URL: RPC_URL,
+        POWERSHARE_CHAIN: String(CHAIN_ID),
+        POWERSHARE_INDEXER_URL: `http://127.0.0.1:${indexerPort}`,
+        AGENTS_METERS_FILE: info.metersFile,
+        AGENTS_PORT: String(agentsPort),
+        AGENTS_INTERVAL_S: "20",
+        AGENTS_DB: path.join(DEV_DIR, "agents.sqlite"),
+        AGENTS_SIWE_DOMAIN: `localhost:${appPort}`,
+      },
+      ready: { kind: "http", url: `http://127.0.0.1:${agentsPort}/health` },
+      readyTimeoutMs: 30_000,
+      optional: true,
+      ports: [agentsPort],
+      endpoints: {
+        status: `http://127.0.0.1:${agentsPort}/agents/status`,
+        health: `http://127.0.0.1:${agentsPort}/health`,
+        metrics: `http://127.0.0.1:${agentsPort}/metrics`,
       },
     },
     {
