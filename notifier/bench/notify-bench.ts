@@ -75,6 +75,8 @@ async function main() {
 
   // 100 webhook endpoints on one local server.
   const receipts: Receipt[] = [];
+  /** (event, endpoint) pairs answered 2xx, kept as they arrive (cheap to check while waiting). */
+  const okSet = new Set<string>();
   const receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -214,15 +216,20 @@ async function main() {
         want.add(`fill:maker:${ask!.orderId}:${b}|${p}`);
     return want;
   };
-  const okPairs = () => new Set(receipts.filter((r) => r.status < 300).map((r) => `${r.event}|${r.path}`));
+  const okPairs = () => okSet;
   const waitAll = async (timeoutMs: number) => {
     const end = Date.now() + timeoutMs;
+    const missing = new Set([...expectedOk()].filter((w) => !okSet.has(w)));
     for (;;) {
-      const want = expectedOk();
-      const got = okPairs();
-      if ([...want].every((w) => got.has(w))) return;
-      if (Date.now() > end) return;
-      await sleep(100);
+      for (const w of missing) if (okSet.has(w)) missing.delete(w);
+      if (missing.size === 0) return;
+      if (Date.now() > end) {
+        console.error(
+          `still missing ${missing.size}, e.g. ${[...missing].slice(0, 3).join(", ")}; received e.g. ${[...okSet].slice(0, 2).join(", ")}`,
+        );
+        return;
+      }
+      await sleep(250);
     }
   };
   const drainStart = Date.now();

@@ -23,7 +23,7 @@ function int(env: NodeJS.ProcessEnv, name: string, def: number, min = 0): number
  * NOTIFIER_POLL_MS, NOTIFIER_SQLITE (notifier.sqlite) or DATABASE_URL (+ NOTIFIER_PG_SCHEMA),
  * SMTP_URL + EMAIL_FROM, VAPID_PUBLIC_KEY + VAPID_PRIVATE_KEY + VAPID_SUBJECT, SMS_PROVIDER (+ its
  * keys), NOTIFIER_ALLOW_PRIVATE_WEBHOOKS, NOTIFIER_ADMIN_TOKEN, NOTIFIER_HOOK_TOKEN,
- * NOTIFIER_SIWE_DOMAIN, NOTIFIER_MAX_ATTEMPTS, NOTIFIER_RETRY_BASE_MS, NOTIFIER_MAX_WEBHOOKS, LOG_LEVEL.
+ * NOTIFIER_SIWE_DOMAIN, NOTIFIER_MAX_ATTEMPTS, NOTIFIER_RETRY_BASE_MS, NOTIFIER_MAX_WEBHOOKS, NOTIFIER_CORS_ORIGINS (comma list; default *), LOG_LEVEL.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv): Omit<NotifierConfig, "logger"> {
   const chainId = int(env, "POWERSHARE_CHAIN_ID", 31337, 1);
@@ -78,6 +78,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Omit<NotifierConfig, "log
     allowPrivateWebhooks:
       env.NOTIFIER_ALLOW_PRIVATE_WEBHOOKS === "true" || env.NOTIFIER_ALLOW_PRIVATE_WEBHOOKS === "1",
     maxWebhooksPerAddress: int(env, "NOTIFIER_MAX_WEBHOOKS", 10, 1),
+    corsOrigins: env.NOTIFIER_CORS_ORIGINS ? env.NOTIFIER_CORS_ORIGINS.split(",").map((o) => o.trim()) : "*",
     adminToken: env.NOTIFIER_ADMIN_TOKEN,
     hookToken: env.NOTIFIER_HOOK_TOKEN,
     retry: {

@@ -44,6 +44,7 @@ export interface NotifierConfig {
   sms?: SmsProvider | undefined;
   allowPrivateWebhooks?: boolean | undefined;
   maxWebhooksPerAddress?: number | undefined;
+  corsOrigins?: string[] | "*" | undefined;
   webhookTimeoutMs?: number | undefined;
   retry?: Partial<RetryPolicy> | undefined;
   concurrency?: number | undefined;
@@ -126,6 +127,7 @@ export async function startNotifier(c: NotifierConfig): Promise<RunningNotifier>
     log,
     allowPrivateWebhooks: !!c.allowPrivateWebhooks,
     maxWebhooksPerAddress: c.maxWebhooksPerAddress ?? 10,
+    corsOrigins: c.corsOrigins ?? "*",
     vapidPublicKey: c.vapid?.publicKey,
     adminToken: c.adminToken,
     hookToken: c.hookToken,

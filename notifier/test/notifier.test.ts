@@ -507,6 +507,16 @@ describe("templates and the event hook", () => {
     ]);
   });
 
+  it("answers the dApp's CORS preflight", async () => {
+    const r = await fetch(`${n.url}/v1/accounts/${addr(BUYER)}/preferences`, {
+      method: "OPTIONS",
+      headers: { origin: "http://127.0.0.1:3000", "access-control-request-method": "PUT" },
+    });
+    expect(r.status).toBe(204);
+    expect(r.headers.get("access-control-allow-origin")).toBe("*");
+    expect(r.headers.get("access-control-allow-headers")).toContain("authorization");
+  });
+
   it("serves health and Prometheus metrics", async () => {
     const h = await fetch(`${n.url}/health`);
     expect(h.status).toBe(200);

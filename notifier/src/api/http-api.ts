@@ -29,6 +29,8 @@ export interface ApiDeps {
   health: () => Promise<{ healthy: boolean } & Record<string, unknown>>;
   allowPrivateWebhooks: boolean;
   maxWebhooksPerAddress: number;
+  /** Origins the browser may call from (the dApp); "*" by default: the API uses bearer tokens, not cookies. */
+  corsOrigins: string[] | "*";
   vapidPublicKey: string | undefined;
   adminToken: string | undefined;
   hookToken: string | undefined;
@@ -288,6 +290,15 @@ export function createApi(d: ApiDeps): Server {
   };
 
   return createServer((req, res) => {
+    const origin = req.headers.origin;
+    if (origin && (d.corsOrigins === "*" || d.corsOrigins.includes(origin))) {
+      res.setHeader("access-control-allow-origin", d.corsOrigins === "*" ? "*" : origin);
+      res.setHeader("vary", "origin");
+      res.setHeader("access-control-allow-headers", "authorization, content-type");
+      res.setHeader("access-control-allow-methods", "GET, POST, PUT, DELETE, OPTIONS");
+      res.setHeader("access-control-max-age", "600");
+    }
+    if (req.method === "OPTIONS") return void res.writeHead(204).end();
     handle(req, res).catch((err: unknown) => {
       const status =
         err instanceof HttpError
