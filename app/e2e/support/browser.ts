@@ -39,9 +39,13 @@ export async function walletPage(
   return { context, page, wallet, errors };
 }
 
-/** Connects through RainbowKit's modal, picking the EIP-6963 test wallet. */
+/**
+ * Connects through RainbowKit's modal, picking the EIP-6963 test wallet. The header shows the app's
+ * "Connect Wallet" button until RainbowKit has loaded (a click loads it and opens the modal), then
+ * RainbowKit's own.
+ */
 export async function connect(page: Page): Promise<void> {
-  await page.getByTestId("rk-connect-button").first().click();
+  await page.getByTestId("connect-wallet").or(page.getByTestId("rk-connect-button")).first().click();
   await page.getByRole("dialog").getByText("Test Wallet", { exact: false }).first().click();
   // Connected: the account button, or RainbowKit's "Wrong network" on another chain.
   await page

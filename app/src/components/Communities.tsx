@@ -4,7 +4,8 @@ import Link from "next/link";
 import { useId, useState } from "react";
 import { isAddress, type Abi, type Address } from "viem";
 import { useAccount, useConfig } from "wagmi";
-import { getWalletClient } from "wagmi/actions";
+import { signTypedData } from "viem/actions";
+import { getConnectorClient } from "wagmi/actions";
 import { useAppConfig } from "@/hooks/useAppConfig";
 import { useIsMember } from "@/hooks/useChainState";
 import { useCommunities, useCommunity } from "@/hooks/useIndexer";
@@ -67,8 +68,8 @@ function ProposalRow({ p }: { p: Proposal }) {
   async function voteBySig(support: number) {
     if (!gov || !address) return;
     await tx.run("Vote by signature", async () => {
-      const walletClient = await getWalletClient(wagmiConfig, { chainId: cfg.chainId, account: address });
-      const signature = await walletClient.signTypedData({
+      const walletClient = await getConnectorClient(wagmiConfig, { chainId: cfg.chainId, account: address });
+      const signature = await signTypedData(walletClient, {
         account: address,
         domain: {
           name: "PowerShare Treasury Governor",

@@ -2,8 +2,9 @@
 import { energyMarketAbi, mockUsdcAbi, PERMIT_TYPES } from "@powershare/contracts";
 import { useId, useState } from "react";
 import { hexToSignature, type Abi } from "viem";
-import { useAccount, useConfig, usePublicClient } from "wagmi";
-import { getWalletClient } from "wagmi/actions";
+import { readContract, signTypedData } from "viem/actions";
+import { useAccount, useConfig } from "wagmi";
+import { getConnectorClient } from "wagmi/actions";
 import { useAppConfig } from "@/hooks/useAppConfig";
 import { useBalances } from "@/hooks/useChainState";
 import { useTx, useWriteBlocker } from "@/hooks/useTx";
@@ -15,7 +16,6 @@ export function Funds() {
   const id = useId();
   const { address } = useAccount();
   const bal = useBalances();
-  const publicClient = usePublicClient();
   const wagmiConfig = useConfig();
   const blocker = useWriteBlocker();
   const dep = useTx();
@@ -42,12 +42,13 @@ export function Funds() {
   const busy = (s: { status: string }) => s.status === "signing" || s.status === "pending";
 
   async function depositWithPermit() {
-    if (!d.ok || !address || !publicClient) return;
+    if (!d.ok || !address) return;
     await dep.run("Deposit (permit)", async () => {
       const token = cfg.contracts.quoteToken;
+      const publicClient = wagmiConfig.getClient({ chainId: cfg.chainId });
       const [[, name, version, chainId, verifyingContract], nonce] = await Promise.all([
-        publicClient.readContract({ address: token, abi: mockUsdcAbi, functionName: "eip712Domain" }),
-        publicClient.readContract({
+        readContract(publicClient, { address: token, abi: mockUsdcAbi, functionName: "eip712Domain" }),
+        readContract(publicClient, {
           address: token,
           abi: mockUsdcAbi,
           functionName: "nonces",
@@ -55,8 +56,8 @@ export function Funds() {
         }),
       ]);
       const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
-      const walletClient = await getWalletClient(wagmiConfig, { chainId: cfg.chainId, account: address });
-      const signature = await walletClient.signTypedData({
+      const walletClient = await getConnectorClient(wagmiConfig, { chainId: cfg.chainId, account: address });
+      const signature = await signTypedData(walletClient, {
         account: address,
         domain: { name, version, chainId, verifyingContract },
         types: PERMIT_TYPES,

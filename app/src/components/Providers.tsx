@@ -1,16 +1,18 @@
 "use client";
-import "@rainbow-me/rainbowkit/styles.css";
-import { darkTheme, lightTheme, RainbowKitProvider } from "@rainbow-me/rainbowkit";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useEffect, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { createConfig, http, WagmiProvider } from "wagmi";
 import { chainOf } from "@/lib/chain";
 import { ConfigContext } from "@/hooks/useAppConfig";
 import type { AppConfig } from "@/lib/config";
 import { makeWagmiConfig } from "@/lib/wagmi";
 import { ToastProvider } from "./Toasts";
-import { useTheme } from "./theme";
 
+/**
+ * Every page's providers: the app's runtime config, wagmi (chain reads, the account, writes) and
+ * TanStack Query. RainbowKit is not here: its provider and modals load with the connect button
+ * (WalletButton → WalletUi) on the first wallet interaction or when a wallet is connected — decision 0060.
+ */
 export function Providers({ config, children }: { config: AppConfig; children: ReactNode }) {
   // Built once in the browser; on the server the same tree renders with a config whose RPC is
   // relative (no request is made during SSR).
@@ -23,20 +25,11 @@ export function Providers({ config, children }: { config: AppConfig; children: R
         defaultOptions: { queries: { staleTime: 300, retry: 1, refetchOnWindowFocus: false } },
       }),
   );
-  const theme = useTheme();
-  const [mounted, setMounted] = useState(false);
-  useEffect(() => setMounted(true), []);
-  const rk =
-    mounted && theme === "dark"
-      ? darkTheme({ accentColor: "#16a34a" })
-      : lightTheme({ accentColor: "#15803d" });
   return (
     <ConfigContext.Provider value={config}>
       <WagmiProvider config={wagmiConfig}>
         <QueryClientProvider client={queryClient}>
-          <RainbowKitProvider theme={rk} modalSize="compact" initialChain={config.chainId}>
-            <ToastProvider>{children}</ToastProvider>
-          </RainbowKitProvider>
+          <ToastProvider>{children}</ToastProvider>
         </QueryClientProvider>
       </WagmiProvider>
     </ConfigContext.Provider>

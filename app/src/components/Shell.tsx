@@ -1,5 +1,4 @@
 "use client";
-import { ConnectButton } from "@rainbow-me/rainbowkit";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
@@ -7,6 +6,7 @@ import { useAccount, useSwitchChain } from "wagmi";
 import { useAppConfig } from "@/hooks/useAppConfig";
 import { useIndexerStatus } from "@/hooks/useIndexer";
 import { NotificationsBellSlot } from "./NotificationsBellSlot";
+import { WalletButton } from "./WalletButton";
 
 const NAV = [
   ["/", "Home"],
@@ -49,11 +49,7 @@ export function Shell({ children }: { children: ReactNode }) {
         </nav>
         <div className="connect" style={{ display: "flex", gap: 8, alignItems: "center" }}>
           <NotificationsBellSlot />
-          <ConnectButton
-            chainStatus="icon"
-            accountStatus={{ smallScreen: "avatar", largeScreen: "full" }}
-            showBalance={false}
-          />
+          <WalletButton />
         </div>
       </header>
       <Banners />

@@ -2,13 +2,15 @@
 /**
  * Checked writes: refuse on the wrong chain, simulate first (a revert becomes a sentence before the
  * wallet opens), send, wait for the receipt, toast pending / confirmed / failed with the explorer
- * link, then refresh the reads.
+ * link, then refresh the reads. viem's actions are imported one by one (not a wallet/public client
+ * with every action attached), so a page ships only the ones it uses.
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import type { Abi, Address, Hex } from "viem";
-import { useAccount, useConfig, usePublicClient } from "wagmi";
-import { getWalletClient } from "wagmi/actions";
+import { simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { useAccount, useConfig } from "wagmi";
+import { getConnectorClient } from "wagmi/actions";
 import { useToasts } from "@/components/Toasts";
 import { toUserError, type UserError } from "@/lib/errors";
 import { useAppConfig } from "./useAppConfig";
@@ -40,7 +42,6 @@ export function useWriteBlocker(): string | null {
 export function useTx() {
   const cfg = useAppConfig();
   const { address } = useAccount();
-  const publicClient = usePublicClient({ chainId: cfg.chainId });
   const wagmiConfig = useConfig();
   const blocker = useWriteBlocker();
   const toasts = useToasts();
@@ -56,15 +57,19 @@ export function useTx() {
         return s;
       };
       if (blocker) return fail({ kind: "unknown", message: blocker });
-      if (!publicClient || !address) return fail({ kind: "unknown", message: "Connect a wallet first" });
+      if (!address) return fail({ kind: "unknown", message: "Connect a wallet first" });
       let hash: Hex | undefined;
       try {
         setState({ status: "signing" });
         // Resolved at call time: right after a reload the connector may still be reconnecting.
-        const walletClient = await getWalletClient(wagmiConfig, { chainId: cfg.chainId, account: address });
+        const walletClient = await getConnectorClient(wagmiConfig, {
+          chainId: cfg.chainId,
+          account: address,
+        });
+        const publicClient = wagmiConfig.getClient({ chainId: cfg.chainId });
         const c = typeof call === "function" ? await call() : call;
-        const { request, result } = await publicClient.simulateContract({ ...c, account: address } as never);
-        hash = await walletClient.writeContract(request as never);
+        const { request, result } = await simulateContract(publicClient, { ...c, account: address } as never);
+        hash = await writeContract(walletClient, request as never);
         setState({ status: "pending", hash });
         const href = cfg.explorerUrl ? `${cfg.explorerUrl}/tx/${hash}` : undefined;
         const id = toasts.push({
@@ -73,7 +78,7 @@ export function useTx() {
           body: hash.slice(0, 18) + "…",
           href,
         });
-        const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
+        const receipt = await waitForTransactionReceipt(publicClient, { hash, timeout: 120_000 });
         if (receipt.status !== "success") {
           toasts.dismiss(id);
           return fail({ kind: "revert", message: "The transaction reverted on chain." }, hash);
@@ -90,7 +95,7 @@ export function useTx() {
         return fail(toUserError(e), hash);
       }
     },
-    [address, blocker, cfg.chainId, cfg.explorerUrl, publicClient, qc, toasts, wagmiConfig],
+    [address, blocker, cfg.chainId, cfg.explorerUrl, qc, toasts, wagmiConfig],
   );
   return { run, state, blocker, reset: () => setState({ status: "idle" }) };
 }
