@@ -1,6 +1,6 @@
 /**
  * Every long-running service of the stack exposes Prometheus metrics and a health endpoint: the
- * oracle, the indexer (Ponder), the keeper, the notifier and the Beckn gateway are started against
+ * oracle, the indexer (Ponder), the keeper, the agents, the notifier and the Beckn gateway are started against
  * one private chain, each /health answers 200 and each /metrics parses as the Prometheus text
  * format (test/support/prometheus-text.ts) with the service's own metric families in it.
  * docs/operations.md scrapes the same endpoints.
@@ -163,7 +163,28 @@ describe("every service's /metrics and /health", { timeout: 300_000 }, () => {
         families: ["powershare_gateway_requests_total"],
       });
     }
-    for (const s of services) await healthy(s.url, 60_000);
+    const agentsMain = path.join(ROOT, "agents", "src", "main.ts");
+    if (existsSync(agentsMain)) {
+      const communityId = await stack.createCommunity();
+      const meterId = await stack.onboard(4, communityId, 10_000_000n, 2);
+      const agentsFile = path.join(dir, "agents.json");
+      writeFileSync(agentsFile, JSON.stringify([{ privateKey: devAccount(4).privateKey, meterId }]));
+      const agentsPort = await freePort();
+      spawnService([agentsMain], {
+        ...chain,
+        POWERSHARE_CHAIN: "31337",
+        AGENTS_FILE: agentsFile,
+        AGENTS_PORT: String(agentsPort),
+        AGENTS_DB: path.join(dir, "agents.sqlite"),
+        AGENTS_INTERVAL_S: "5",
+      });
+      services.push({
+        name: "agents",
+        url: `http://127.0.0.1:${agentsPort}`,
+        families: ["agents_cycles_total", "agents_orders_placed_total"],
+      });
+    }
+    for (const s of services) await healthy(s.url, 90_000);
   });
 
   after(async () => {
