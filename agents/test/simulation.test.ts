@@ -19,6 +19,8 @@ describe("one simulated day, six households", () => {
       pvHouseholds: 3,
       batteryHouseholds: 1,
       days: 1,
+      // the agents' community only (the naive one runs in npm run bench:agents): keeps npm test short
+      strategies: ["ramp"],
     });
     const s = summarise(r);
     for (const c of r.communities) {
@@ -30,6 +32,7 @@ describe("one simulated day, six households", () => {
       expect(c.deliveredWh).toBeLessThanOrEqual(c.tradedWh);
       for (const h of c.homes) expect(h.deliveredWh).toBeLessThanOrEqual(h.soldWh);
     }
+    expect(r.communities.map((c) => c.strategy)).toEqual(["ramp"]);
     expect(s.cost_agents!).toBeLessThan(s.cost_grid_only);
     expect(s.agents!.refused_intents).toBeGreaterThanOrEqual(0);
     console.log(JSON.stringify({ ...s, agents: undefined, naive: undefined, phases: r.phases }));
