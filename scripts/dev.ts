@@ -279,7 +279,8 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         AGENTS_PORT: String(agentsPort),
         AGENTS_INTERVAL_S: "20",
         AGENTS_DB: path.join(DEV_DIR, "agents.sqlite"),
-        AGENTS_SIWE_DOMAIN: `localhost:${appPort}`,
+        // The dApp's host as the browser has it (the summary prints http://127.0.0.1:<port>).
+        AGENTS_SIWE_DOMAIN: `127.0.0.1:${appPort}`,
       },
       ready: { kind: "http", url: `http://127.0.0.1:${agentsPort}/health` },
       readyTimeoutMs: 30_000,
@@ -361,6 +362,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         CHAIN_RPC_URL: RPC_URL,
         INDEXER_URL: `http://127.0.0.1:${indexerPort}`,
         NOTIFIER_URL: `http://127.0.0.1:${notifierPort}`,
+        AGENTS_URL: `http://127.0.0.1:${agentsPort}`,
         ADDRESS_BOOK: info.addressBookFile,
         NEXT_TELEMETRY_DISABLED: "1",
       },
