@@ -15,11 +15,13 @@ const NAV = [
   ["/meters", "Meters"],
   ["/communities", "Communities"],
   ["/analytics", "Analytics"],
+  ["/assistant", "AI Assistant"],
   ["/settings", "Settings"],
 ] as const;
 
 export function Shell({ children }: { children: ReactNode }) {
   const path = usePathname();
+  const cfg = useAppConfig();
   return (
     <>
       <a className="skip" href="#main">
@@ -33,7 +35,7 @@ export function Shell({ children }: { children: ReactNode }) {
           PowerShare
         </Link>
         <nav aria-label="Main" className="nav">
-          {NAV.map(([href, label]) => {
+          {NAV.filter(([href]) => href !== "/assistant" || cfg.agentsUrl).map(([href, label]) => {
             const active = href === "/" ? path === "/" : path.startsWith(href);
             return (
               <Link

@@ -10,17 +10,21 @@ import { useAppConfig } from "./useAppConfig";
 import { notifierRequest, type NotifierNonce, type NotifierSession } from "@/lib/notifier-api";
 import {
   clearSession,
+  notifierSessions,
   parseSession,
-  rawSession,
-  subscribeSessions,
   writeSession,
+  type SessionStore,
+  type StoredSession,
 } from "@/lib/notifier-session";
 
-/** The stored session of `address` (updates when any component signs in or out). */
-export function useStoredSession(address: string | undefined): NotifierSession | undefined {
+/** The stored session of `address` in `store` (updates when any component signs in or out). */
+export function useStoredSession(
+  address: string | undefined,
+  store: SessionStore = notifierSessions,
+): StoredSession | undefined {
   const raw = useSyncExternalStore(
-    subscribeSessions,
-    () => rawSession(address),
+    store.subscribe,
+    () => store.raw(address),
     () => null,
   );
   return useMemo(() => parseSession(raw, address), [raw, address]);

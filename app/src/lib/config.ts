@@ -10,6 +10,8 @@ export interface AppConfig {
   indexerUrl: string;
   /** Notifier base URL as the browser reaches it ("/api/notifier" proxies NOTIFIER_URL); absent: no notifier. */
   notifierUrl?: string;
+  /** Agents API base as the browser reaches it ("/api/agents" proxies AGENTS_URL); absent: no assistant. */
+  agentsUrl?: string;
   explorerUrl?: string;
   walletConnectProjectId?: string;
   contracts: {

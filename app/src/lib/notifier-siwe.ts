@@ -19,22 +19,26 @@ export class SignInRefused extends Error {
 
 export function signInMessage(p: {
   address: Address;
+  /** Who the sign-in is for, in the refusals (default the notifier and NOTIFIER_SIWE_DOMAIN). */
+  service?: { name: string; domainSetting: string };
+  statement?: string;
   /** The page's host (host[:port]) and origin, as the browser reports them. */
   host: string;
   origin: string;
   chainId: number;
-  nonce: NotifierNonce;
+  nonce: Pick<NotifierNonce, "nonce" | "domain"> & { chainId?: number };
   now?: Date;
   /** How long the signed message may be used to sign in (default 10 min). */
   validForMs?: number;
 }): string {
+  const service = p.service ?? { name: "notifier", domainSetting: "NOTIFIER_SIWE_DOMAIN" };
   if (p.nonce.domain !== p.host)
     throw new SignInRefused(
-      `The notifier accepts sign-ins for ${p.nonce.domain}, but this page is ${p.host}: its operator must set NOTIFIER_SIWE_DOMAIN=${p.host}.`,
+      `The ${service.name} accepts sign-ins for ${p.nonce.domain}, but this page is ${p.host}: its operator must set ${service.domainSetting}=${p.host}.`,
     );
-  if (p.nonce.chainId !== p.chainId)
+  if (p.nonce.chainId !== undefined && p.nonce.chainId !== p.chainId)
     throw new SignInRefused(
-      `The notifier runs on chain ${p.nonce.chainId}, this dApp on chain ${p.chainId}; they must be the same.`,
+      `The ${service.name} runs on chain ${p.nonce.chainId}, this dApp on chain ${p.chainId}; they must be the same.`,
     );
   const now = p.now ?? new Date();
   return createSiweMessage({
@@ -44,7 +48,7 @@ export function signInMessage(p: {
     nonce: p.nonce.nonce,
     uri: p.origin,
     version: "1",
-    statement: SIGN_IN_STATEMENT,
+    statement: p.statement ?? SIGN_IN_STATEMENT,
     issuedAt: now,
     expirationTime: new Date(now.getTime() + (p.validForMs ?? 10 * 60_000)),
   });

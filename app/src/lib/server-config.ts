@@ -6,6 +6,7 @@
  *   CHAIN_RPC_URL         the JSON-RPC the server proxies at /api/rpc (default 127.0.0.1:8545 on 31337)
  *   INDEXER_URL           the indexer the server proxies at /api/indexer (default 127.0.0.1:42069)
  *   NOTIFIER_URL          the notifier the server proxies at /api/notifier (unset: no notifications UI)
+ *   AGENTS_URL            the agents service the server proxies at /api/agents (unset: no AI Assistant)
  *   ADDRESS_BOOK          an address-book JSON file (default: the contracts package's book)
  *   NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID   enables WalletConnect (off by default: nothing calls out)
  */
@@ -27,7 +28,8 @@ export function serverEnv() {
         : (process.env.POLYGON_RPC_URL ?? "https://polygon-rpc.com"));
   const indexer = (process.env.INDEXER_URL ?? "http://127.0.0.1:42069").replace(/\/$/, "");
   const notifier = process.env.NOTIFIER_URL ? process.env.NOTIFIER_URL.replace(/\/$/, "") : undefined;
-  return { chainId, rpc, indexer, notifier };
+  const agents = process.env.AGENTS_URL ? process.env.AGENTS_URL.replace(/\/$/, "") : undefined;
+  return { chainId, rpc, indexer, notifier, agents };
 }
 
 function loadBook(chainId: number): AddressBook | undefined {
@@ -50,6 +52,7 @@ export function appConfig(): AppConfig {
     rpcUrl: "/api/rpc",
     indexerUrl: "/api/indexer",
     notifierUrl: serverEnv().notifier ? "/api/notifier" : undefined,
+    agentsUrl: serverEnv().agents ? "/api/agents" : undefined,
     explorerUrl: EXPLORERS[chainId],
     walletConnectProjectId: process.env.NEXT_PUBLIC_WALLETCONNECT_PROJECT_ID || undefined,
     contracts: {
