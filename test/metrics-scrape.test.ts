@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -194,6 +194,8 @@ describe("every service's /metrics and /health", { timeout: 300_000 }, () => {
     await stack?.stop();
   });
 
+  const scraped = new Set<string>();
+
   it("scrapes and parses each one", async () => {
     assert.ok(services.length >= 4, "oracle, indexer, keeper and notifier at least");
     for (const s of services) {
@@ -201,11 +203,35 @@ describe("every service's /metrics and /health", { timeout: 300_000 }, () => {
       assert.equal(r.status, 200, `${s.name} /metrics`);
       assert.match(r.headers.get("content-type") ?? "", /text\/plain/, `${s.name} content type`);
       const families = parsePrometheusText(await r.text());
+      for (const k of families.keys()) scraped.add(k);
       for (const want of s.families)
         assert.ok(
           [...families.keys()].some((k) => k === want || k.startsWith(want)),
           `${s.name} exposes ${want} (has ${[...families.keys()].slice(0, 40).join(", ")})`,
         );
     }
+  });
+
+  it("alerts and dashboard in docs/operations use only metrics the services expose", () => {
+    const docs = ["alerts.yml", "grafana-dashboard.json"].map((f) =>
+      readFileSync(path.join(ROOT, "docs", "operations", f), "utf8"),
+    );
+    const used = new Set(
+      docs.flatMap((d) =>
+        [...d.matchAll(/\b((?:oracle|ponder|powershare|agents)_[a-z_]+)\b/g)].map((m) => m[1]!),
+      ),
+    );
+    assert.ok(used.size > 20, `found ${used.size} metric names in the docs`);
+    const known = (name: string) =>
+      scraped.has(name) ||
+      ["_bucket", "_sum", "_count", "_total"].some(
+        (x) => name.endsWith(x) && scraped.has(name.slice(0, -x.length)),
+      );
+    const unknown = [...used].filter((n) => !known(n));
+    assert.deepEqual(
+      unknown,
+      [],
+      `metrics named in docs/operations that no service exposes: ${unknown.join(", ")}`,
+    );
   });
 });
