@@ -12,7 +12,13 @@ import { runSimulation } from "../src/sim/run.ts";
 import { summarise } from "../src/sim/summary.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const params = paramsFromArgs(process.argv.slice(2));
+let params: ReturnType<typeof paramsFromArgs>;
+try {
+  params = paramsFromArgs(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`bench:agents: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}
 const r = await runSimulation(params, {
   onProgress: (slot, of) => {
     if (slot % 96 === 0 || slot === of) process.stderr.write(`slot ${slot}/${of}\n`);
