@@ -66,9 +66,22 @@ async function agentsFetch(input: RequestInfo | URL, init: RequestInit = {}): Pr
               meterId: 1,
               communityId: 1,
               forecasts: [],
-              wouldPlace: [{ side: "sell", tick: 260, amountWh: "1500", slotStart: 43_200 }],
+              wouldPlace: [
+                {
+                  side: "sell",
+                  tick: 260,
+                  amountWh: "1500",
+                  slotStart: 43_200,
+                  reason: "PV surplus at the ramp price",
+                },
+              ],
               wouldCancel: [],
-              refused: [],
+              refused: [
+                {
+                  intent: { side: "sell", tick: 400, amountWh: 900, slotStart: 44_100 },
+                  reason: "price outside the community's band",
+                },
+              ],
               notes: ["PV surplus ahead"],
             },
           ],
@@ -166,8 +179,12 @@ describe("the AI Assistant page", () => {
   it("shows what an agent would do, the analysis and the status", async () => {
     const { Wrapper } = await harness({ config: agentsConfig() });
     render(<Assistant />, { wrapper: Wrapper });
-    expect((await screen.findByTestId("recommendation")).textContent).toContain(
-      "Would sell 1.5 kWh at 0.260 for 12:00 UTC",
+    const rec = await screen.findByTestId("recommendation");
+    expect(rec.textContent).toContain(
+      "Would sell 1.5 kWh at 0.260 for 12:00 UTC — PV surplus at the ramp price",
+    );
+    expect(within(rec).getByTestId("recommendation-refused").textContent).toBe(
+      "Refused by the risk limits: sell 0.9 kWh at 0.400 for 12:15 UTC — price outside the community's band",
     );
     expect((await screen.findByTestId("analysis")).textContent).toMatch(
       /Price rising, last 0\.255 USDC\/kWh · 4 recent trades/,

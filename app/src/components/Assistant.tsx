@@ -120,14 +120,23 @@ function MyAgents() {
               {r.wouldPlace.length ? (
                 <ul>
                   {r.wouldPlace.map((p, i) => (
-                    <li key={i}>Would {order(p)}</li>
+                    <li key={i}>
+                      Would {order(p)}
+                      {p.reason ? ` — ${p.reason}` : ""}
+                    </li>
                   ))}
                 </ul>
               ) : (
                 <p className="hint">An agent would not trade now.</p>
               )}
               {r.refused.length > 0 && (
-                <p className="hint">{r.refused.length} intents refused by the risk limits.</p>
+                <ul className="hint" data-testid="recommendation-refused">
+                  {r.refused.map((x, i) => (
+                    <li key={i}>
+                      Refused by the risk limits: {order(x.intent)} — {x.reason}
+                    </li>
+                  ))}
+                </ul>
               )}
               {r.notes.length > 0 && (
                 <ul className="hint">

@@ -36,6 +36,13 @@ export interface PlannedOrder {
   tick: number;
   amountWh: number | string;
   slotStart: number;
+  /** Why the strategy wants it. */
+  reason?: string;
+}
+/** An intent the risk limits refused, with the limit's reason. */
+export interface Refusal {
+  intent: PlannedOrder;
+  reason: string;
 }
 export interface Recommendation {
   meterId: number;
@@ -43,7 +50,7 @@ export interface Recommendation {
   forecasts: { slotStart: number; pvWh: number; loadWh: number; netWh: number; marginWh: number }[];
   wouldPlace: PlannedOrder[];
   wouldCancel: unknown[];
-  refused: unknown[];
+  refused: Refusal[];
   notes: string[];
 }
 export interface CommunityAnalysis {
