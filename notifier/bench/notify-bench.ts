@@ -1,6 +1,7 @@
 /**
  * `npm run bench:notify` — trade fills told by webhook, end to end, on a private Hardhat chain with
- * the notifier running as its own process (SQLite). Writes docs/benchmarks/notify.json:
+ * the notifier and the webhook endpoints (bench/webhook-sink.ts) running as their own processes
+ * (SQLite). Writes docs/benchmarks/notify.json:
  *
  *   webhooks_per_s            webhook deliveries answered 2xx per wall second while the notifier
  *                             drains a backlog (trades made while it was down), 100 endpoints of
@@ -13,8 +14,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,7 +29,7 @@ const SELLER = 1;
 const BUYERS = [2, 3, 4, 5, 6, 7];
 const HOOKS_PER = { seller: 10, buyer: 15 }; // 10 + 6 × 15 = 100 endpoints
 const FAILING = "/e-3-0"; // one of buyer 3's endpoints: 1 % of the endpoints
-const BACKLOG_TRADES_PER_BUYER = Number(process.env.BENCH_BACKLOG ?? 40);
+const BACKLOG_TRADES_PER_BUYER = Number(process.env.BENCH_BACKLOG ?? 30);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_S ?? 40);
 const CONFIRMATIONS = 2;
 
@@ -77,25 +76,30 @@ async function main() {
   const receipts: Receipt[] = [];
   /** (event, endpoint) pairs answered 2xx, kept as they arrive (cheap to check while waiting). */
   const okSet = new Set<string>();
-  const receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { event: string };
-      const status = req.url === FAILING ? 500 : 204;
-      receipts.push({
-        path: req.url!,
-        event: body.event,
-        key: String(req.headers["idempotency-key"]),
-        status,
-        at: Date.now(),
-      });
-      res.writeHead(status).end();
-    });
+  const sink = spawn(process.execPath, [path.join(HERE, "webhook-sink.ts"), FAILING], {
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  receiver.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-  const hookBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  cleanup.push(() => sink.kill("SIGKILL"));
+  const hookBase = await new Promise<string>((resolve, reject) => {
+    let buf = "";
+    let url: string | undefined;
+    sink.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = JSON.parse(buf.slice(0, nl)) as Receipt & { url?: string };
+        buf = buf.slice(nl + 1);
+        if (line.url) {
+          url = line.url;
+          resolve(line.url);
+          continue;
+        }
+        receipts.push(line);
+        if (line.status < 300) okSet.add(`${line.event}|${line.path}`);
+      }
+    });
+    sink.once("exit", (c) => (url ? undefined : reject(new Error(`webhook sink exited ${c}`))));
+  });
 
   const sqlite = path.join(dir, "notifier.sqlite");
   let notifier: { child: ChildProcess; url: string } | undefined;
@@ -290,7 +294,7 @@ async function main() {
     }
   const failedAttempts = receipts.filter((r) => r.path === FAILING).length;
   await stopN("SIGTERM");
-  await new Promise((r) => receiver.close(r));
+  sink.kill("SIGTERM");
   await stack.stop();
 
   const result = {
