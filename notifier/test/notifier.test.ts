@@ -421,26 +421,17 @@ describe("reorgs and restarts", () => {
       (await n.store.counts()).every((c) => c.status !== "queued" && c.status !== "sending"),
     );
     const keysBefore = hooks.hits.map((h) => String(h.headers["idempotency-key"]));
+    const eventsBefore = new Set(hooks.hits.map((h) => JSON.parse(h.body).event as string));
     await n.stop();
     await trade(150n);
     await m.mine(2);
     n = await startNotifier(config);
     await until("webhooks of the trade made while down", () => hooks.hits.length >= keysBefore.length + 2);
-    await new Promise((res) => setTimeout(res, 1000));
-    const ok = hooks.hits.filter((h) => h.path === "/buyer" || h.path === "/seller");
-    const okKeys = ok.map((h) => String(h.headers["idempotency-key"]));
-    const delivered = new Map<string, number>();
-    for (const k of okKeys) delivered.set(k, (delivered.get(k) ?? 0) + 1);
-    // Retries of failing endpoints reuse a key; successful deliveries never repeat one.
-    const successes = hooks.hits.filter((h) => !h.path.includes("thief"));
-    const sentKeys = (
-      await n.store.db.all("SELECT id FROM deliveries WHERE channel = 'webhook' AND status = 'sent'")
-    ).map((r) => String(r.id));
-    expect(new Set(sentKeys).size).toBe(sentKeys.length);
-    expect(successes.length).toBeGreaterThan(keysBefore.length);
+    await new Promise((res) => setTimeout(res, 1000)); // anything repeated would arrive now
     const newOnes = hooks.hits.slice(keysBefore.length);
     expect(newOnes.every((h) => !keysBefore.includes(String(h.headers["idempotency-key"])))).toBe(true);
     expect(newOnes.map((h) => h.path).sort()).toEqual(["/buyer", "/seller"]);
+    expect(newOnes.every((h) => !eventsBefore.has(JSON.parse(h.body).event))).toBe(true);
   });
 });
 
