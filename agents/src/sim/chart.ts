@@ -20,7 +20,10 @@ export function summaryChart(s: Summary): string {
     .map((b, i) => {
       const y = 70 + i * 48;
       const w = (Math.max(0, b.value) / max) * barW;
-      const pct = i === 0 ? "" : ` (${(100 * (1 - b.value / s.cost_grid_only)).toFixed(1)} % less)`;
+      const pct =
+        i === 0
+          ? ""
+          : ` (${((100 * (s.cost_grid_only - b.value)) / Math.abs(s.cost_grid_only)).toFixed(1)} % less)`;
       return `<text x="${x0 - 10}" y="${y + 21}" text-anchor="end">${esc(b.label)}</text>
 <rect x="${x0}" y="${y}" width="${w.toFixed(1)}" height="30" fill="${b.color}"/>
 <text x="${x0 + w + 8}" y="${y + 21}">${b.value.toFixed(2)} USDC${pct}</text>`;

@@ -14,7 +14,8 @@ export function summarise(r: SimResult) {
   const by = Object.fromEntries(r.communities.map((c) => [c.strategy, c]));
   const figures = (c: (typeof r.communities)[number]) => ({
     cost_usdc: usdc(c.cost),
-    savings_vs_grid_pct: pct(1 - c.cost / costGrid),
+    // relative to the size of the grid-only bill (a community that exports a lot may earn: a negative cost)
+    savings_vs_grid_pct: costGrid !== 0 ? pct((costGrid - c.cost) / Math.abs(costGrid)) : 0,
     self_consumption_pct: pv > 0 ? pct(1 - c.gridExportWh / pv) : 0,
     self_sufficiency_pct: load > 0 ? pct(1 - c.gridImportWh / load) : 0,
     traded_kwh: Math.round(c.tradedWh) / 1000,
