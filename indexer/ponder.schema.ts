@@ -26,6 +26,8 @@ export const communities = onchainTable("communities", (t) => ({
   maxFeedAge: t.integer().notNull(),
   admissionRequired: t.boolean().notNull(),
   members: t.integer().notNull(),
+  /** Members admitted by the admin (the treasury electorate). */
+  admitted: t.integer().notNull(),
   meters: t.integer().notNull(),
   /** Community treasury: fees + swept escrow dust − payouts voted by members. */
   treasuryBalance: t.bigint().notNull(),
@@ -45,6 +47,9 @@ export const members = onchainTable(
     account: t.hex().notNull(),
     joinedBlock: t.bigint().notNull(),
     joinedAt: t.bigint().notNull(),
+    /** When the community's admin admitted the member (the creator: at creation); null for a member
+     * who joined by itself. Only admitted members vote on treasury payouts. */
+    admittedBlock: t.bigint(),
   }),
   (table) => ({ pk: primaryKey({ columns: [table.communityId, table.account] }) }),
 );

@@ -118,18 +118,21 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
 
     /// @notice Settles one seller meter of a market (settler): pays the seller for what it delivered,
     /// the community's fee to its treasury, and releases the meter's bond less what is slashed into
-    /// the market's escrow for the buyers.
+    /// the market's escrow for the buyers; sets the seller's bond factor from its delivery record.
     /// @param marketId The market.
     /// @param meterId The seller meter; its sale's bond is released.
     /// @param payout Quote credited to the seller's free balance.
     /// @param fee Quote credited to the community treasury.
     /// @param bondSlashed Part of the bond moved into escrow.
+    /// @param factorBps The seller's new bond factor (basis points of a community's bond); zero
+    /// leaves it unchanged (no delivery record was added).
     function settleSeller(
         uint256 marketId,
         uint32 meterId,
         uint256 payout,
         uint256 fee,
-        uint256 bondSlashed
+        uint256 bondSlashed,
+        uint16 factorBps
     ) external onlyRole(SETTLER_ROLE) {
         uint256 bond = saleBond(marketId, meterId);
         address seller = _sales[marketId][meterId].seller;
@@ -141,36 +144,33 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         b.free += uint128(bond - bondSlashed + payout);
         treasuryBalance[uint32(marketId >> 40)] += fee;
         emit SellerSettled(marketId, meterId, seller, payout, fee, bond - bondSlashed, bondSlashed);
+        if (factorBps != 0) {
+            bondFactorBps[seller] = factorBps;
+            emit BondFactorSet(seller, factorBps);
+        }
     }
 
-    /// @notice Sets a seller's bond factor from its delivery record (settler).
-    /// @param seller The seller.
-    /// @param factorBps Its bond as a fraction of the community's, in basis points.
-    function setBondFactor(address seller, uint16 factorBps) external onlyRole(SETTLER_ROLE) {
-        bondFactorBps[seller] = factorBps;
-        emit BondFactorSet(seller, factorBps);
-    }
-
-    /// @notice Refunds a buyer from a market's escrow (settler).
+    /// @notice Refunds a buyer from a market's escrow (settler); with the market's last refund,
+    /// moves its leftover escrow (rounding dust) to its community's treasury.
     /// @param marketId The market.
     /// @param buyer The buyer, credited in its free balance.
     /// @param amount Quote refunded.
-    function refundBuyer(uint256 marketId, address buyer, uint256 amount) external onlyRole(SETTLER_ROLE) {
-        _payOut(marketId, _escrowFlows[marketId], amount);
+    /// @param swept Quote swept to the treasury (zero but for the last refund).
+    function refundBuyer(
+        uint256 marketId,
+        address buyer,
+        uint256 amount,
+        uint256 swept
+    ) external onlyRole(SETTLER_ROLE) {
+        _payOut(marketId, _escrowFlows[marketId], amount + swept);
         _balances[buyer].free += uint128(amount);
         _positions[marketId][buyer].refunded = uint96(amount);
         emit BuyerRefunded(marketId, buyer, amount);
-    }
-
-    /// @notice Moves a fully settled market's leftover escrow (rounding dust) to its community's
-    /// treasury (settler).
-    /// @param marketId The market.
-    /// @param amount Quote swept.
-    function sweepEscrow(uint256 marketId, uint256 amount) external onlyRole(SETTLER_ROLE) {
-        _payOut(marketId, _escrowFlows[marketId], amount);
-        uint32 communityId = uint32(marketId >> 40);
-        treasuryBalance[communityId] += amount;
-        emit EscrowSwept(marketId, communityId, amount);
+        if (swept != 0) {
+            uint32 communityId = uint32(marketId >> 40);
+            treasuryBalance[communityId] += swept;
+            emit EscrowSwept(marketId, communityId, swept);
+        }
     }
 
     /// @notice Pays quote tokens out of a community treasury (treasurer: the governor, after a vote).

@@ -231,6 +231,7 @@ ponder.on("EnergyMarket:CommunityCreated", async ({ event, context }) => {
     maxFeedAge: p.maxFeedAge,
     admissionRequired: false,
     members: 0,
+    admitted: 0,
     meters: 0,
     treasuryBalance: 0n,
     feesIn: 0n,
@@ -283,6 +284,12 @@ ponder.on("EnergyMarket:MemberJoined", async ({ event, context }) => {
   await context.db
     .update(communities, { id: event.args.communityId })
     .set((c) => ({ members: c.members + 1 }));
+});
+
+ponder.on("EnergyMarket:MemberAdmitted", async ({ event, context }) => {
+  const { communityId, account } = event.args;
+  await context.db.update(members, { communityId, account }).set({ admittedBlock: event.block.number });
+  await context.db.update(communities, { id: communityId }).set((c) => ({ admitted: c.admitted + 1 }));
 });
 
 ponder.on("EnergyMarket:MeterRegistered", async ({ event, context }) => {

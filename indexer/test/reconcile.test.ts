@@ -385,11 +385,15 @@ for (const { name, databaseUrl, env } of PASSES)
         ]);
         assert.equal(s.settled, settled, `sale ${s.marketId}/${s.meterId} settled`);
       }
-      const sellerLists = await stack.readMany<readonly number[]>(
+      const sellerLists = await stack.readMany<readonly [readonly number[], bigint]>(
         "marketSellers",
-        ids.map((m) => [m]),
+        ids.map((m) => [m, 0n, 10_000n]),
       );
-      assert.equal(sales.length, sellerLists.flat().length, "one sale row per (market, seller meter)");
+      assert.equal(
+        sales.length,
+        sellerLists.map(([page]) => page).flat().length,
+        "one sale row per (market, seller meter)",
+      );
       assert.ok(sales.some((s) => s.settled) && sales.some((s) => s.bondSlashed && s.bondSlashed > 0n));
     });
 

@@ -157,13 +157,15 @@ export async function seedDemo({ rpcUrl, addressBook, log = () => {} }: SeedOpti
   const communityId = Number(communityIdResult);
   log(`community #${communityId} "${DEMO_COMMUNITY.name}" created by account #${operator.index}`);
 
-  // 3. Members deposit, join and register their meters.
+  // 3. Members deposit, join (and are admitted) and register their meters.
   const members: SeededMember[] = [];
   for (const m of DEMO_MEMBERS) {
     const account = devAccount(m.accountIndex);
     await send(ctx, account.account, usdc, usdcAbi, "approve", [market, MEMBER_DEPOSIT]);
     await send(ctx, account.account, market, marketAbi, "deposit", [MEMBER_DEPOSIT]);
     await send(ctx, account.account, market, marketAbi, "join", [communityId]);
+    // The operator (community admin) admits the member: only admitted members vote on the treasury.
+    await send(ctx, operator.account, market, marketAbi, "admit", [communityId, account.address]);
     // Meter ids are sequential, so the device key can be derived from the id the call will return.
     const { result: predicted } = await publicClient.simulateContract({
       account: account.account,

@@ -206,7 +206,9 @@ export const SENTENCES: Record<string, Sentence> = {
   InvalidRecipient: () => "The treasury payment's recipient is invalid.",
   InvalidVoteType: (a) => `Vote type ${String(a.support)} is invalid (0 against, 1 for, 2 abstain).`,
   JoinedAfterSnapshot: (a) =>
-    `${String(a.account)} joined community ${String(a.communityId)} at block ${String(a.memberSince)}, after the proposal's snapshot (block ${String(a.snapshot)}), so it cannot vote on it.`,
+    `${String(a.account)} was admitted to community ${String(a.communityId)} at block ${String(a.memberSince)}, after the proposal's snapshot (block ${String(a.snapshot)}), so it cannot vote on it.`,
+  NotAdmittedMember: (a) =>
+    `${String(a.account)} is not an admitted member of community ${String(a.communityId)}: only members its admin admitted propose and vote on treasury payouts.`,
   NotProposer: (a) => `${String(a.account)} did not make proposal ${String(a.proposalId)}.`,
   SafeCastOverflowedUintDowncast: (a) =>
     `The value ${String(a.value)} does not fit in ${String(a.bits)} bits.`,

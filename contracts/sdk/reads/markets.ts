@@ -110,17 +110,29 @@ export async function getMarketWindow(
 
 /**
  * The community fee (basis points) a market's sales are charged at settlement: fixed at the
- * market's first trade; before it, what the community's fee schedule gives the market's slot.
+ * market's first trade (`marketTotals.feeBps`); before it, what the community's fee schedule gives
+ * the market's slot (the contract's `_feeOf`).
  */
 export async function getMarketFeeBps(ctx: SdkContext, marketId: bigint): Promise<number> {
-  return Number(
-    await ctx.publicClient.readContract({
+  const { communityId, slotStart } = decodeMarketId(marketId);
+  const [totals, community] = await Promise.all([
+    ctx.publicClient.readContract({
       address: ctx.addresses.market,
       abi: energyMarketAbi,
-      functionName: "marketFeeBps",
+      functionName: "marketTotals",
       args: [marketId],
     }),
-  );
+    getCommunity(ctx, communityId),
+  ]);
+  if (BigInt(totals.tradedWh) !== 0n) return Number(totals.feeBps);
+  return feeOfSlot(community, slotStart);
+}
+
+/** The fee a community's schedule gives the market of `slotStart` (before its first trade). */
+export function feeOfSlot(community: Community, slotStart: number): number {
+  return community.nextFeeFrom !== undefined && slotStart >= community.nextFeeFrom
+    ? community.nextFeeBps!
+    : community.feeBps;
 }
 
 /** Whether the market is paused (deposits, order entry and treasury payouts stopped). */

@@ -123,12 +123,7 @@ export async function getSettlement(ctx: SdkContext, marketId: bigint): Promise<
       functionName: "pendingBidValue",
       args: [marketId],
     }),
-    ctx.publicClient.readContract({
-      address: m,
-      abi: energyMarketAbi,
-      functionName: "marketSellers",
-      args: [marketId],
-    }),
+    marketSellers(ctx, marketId),
   ]);
   const tradedWh = BigInt(totals.tradedWh);
   const final = tradedWh > 0n && BigInt(st.settledSoldWh) === tradedWh;
@@ -150,6 +145,21 @@ export async function getSettlement(ctx: SdkContext, marketId: bigint): Promise<
     refundPoolFinal: final,
     complete: final && (BigInt(st.refundPool) === 0n || BigInt(st.refundedPaid) === tradedValue),
   };
+}
+
+/** Every seller meter of a market, read in pages of 1,000 (the contract's view is paged). */
+export async function marketSellers(ctx: SdkContext, marketId: bigint): Promise<number[]> {
+  const out: number[] = [];
+  for (;;) {
+    const [page, total] = await ctx.publicClient.readContract({
+      address: ctx.addresses.market,
+      abi: energyMarketAbi,
+      functionName: "marketSellers",
+      args: [marketId, BigInt(out.length), 1000n],
+    });
+    out.push(...page.map(Number));
+    if (page.length === 0 || BigInt(out.length) >= total) return out;
+  }
 }
 
 /** Whether a buyer's refund in a market was already paid. */

@@ -54,6 +54,7 @@ abstract contract Communities {
         uint40 nextFeeFrom;
         address admin;
         uint32 members;
+        uint32 admitted; // members admitted by the admin (and the creator): the treasury electorate
     }
 
     /// @notice A meter as stored. `tradableFrom`: after a transfer, the new owner may trade the
@@ -88,6 +89,11 @@ abstract contract Communities {
     mapping(uint32 meterId => Meter) internal _meters;
     /// @notice Whether joining a community takes its admin's admission.
     mapping(uint32 communityId => bool) public admissionRequired;
+    /// @notice The block at which the community's admin admitted an account (the creator: at
+    /// creation); zero for members who joined by themselves and for non-members. Only admitted
+    /// members vote on treasury payouts, so votes cannot be multiplied by joining with many
+    /// accounts.
+    mapping(uint32 communityId => mapping(address account => uint256 blockNumber)) public admittedSince;
 
     event CommunityCreated(
         uint32 indexed communityId,
@@ -111,6 +117,8 @@ abstract contract Communities {
     event ReputationBondsSet(uint32 indexed communityId, bool enabled);
     event MemberJoined(uint32 indexed communityId, address indexed account);
     event AdmissionRequiredSet(uint32 indexed communityId, bool required);
+    /// @notice The admin admitted `account` (a new member, or one who had joined by itself).
+    event MemberAdmitted(uint32 indexed communityId, address indexed account);
     event MeterRegistered(
         uint32 indexed meterId,
         address indexed owner,
@@ -186,11 +194,14 @@ abstract contract Communities {
             nextFeeBps: 0,
             nextFeeFrom: 0,
             admin: msg.sender,
-            members: 1
+            members: 1,
+            admitted: 1
         });
         memberSince[communityId][msg.sender] = block.number;
+        admittedSince[communityId][msg.sender] = block.number;
         emit CommunityCreated(communityId, msg.sender, name, p);
         emit MemberJoined(communityId, msg.sender);
+        emit MemberAdmitted(communityId, msg.sender);
     }
 
     /// @notice Joins a community whose membership is open.
@@ -200,15 +211,21 @@ abstract contract Communities {
         _addMember(communityId, msg.sender);
     }
 
-    /// @notice Admits a member (community admin), the only way in when admission is required.
+    /// @notice Admits an account (community admin): a new member, or a member who had joined by
+    /// itself, who thereby gains a vote on treasury payouts. The only way in when admission is
+    /// required.
     /// @param communityId The community.
-    /// @param account The new member.
+    /// @param account The account.
     function admit(uint32 communityId, address account) external onlyCommunityAdmin(communityId) {
-        _addMember(communityId, account);
+        if (admittedSince[communityId][account] != 0) revert AlreadyMember(communityId, account);
+        if (!isMember(communityId, account)) _addMember(communityId, account);
+        admittedSince[communityId][account] = block.number;
+        ++_communities[communityId].admitted;
+        emit MemberAdmitted(communityId, account);
     }
 
-    /// @notice Opens or closes self-service membership (community admin). Treasury votes are one
-    /// member one vote, so a community with a treasury worth attacking should admit members.
+    /// @notice Opens or closes self-service membership (community admin). Members who join by
+    /// themselves trade but do not vote on treasury payouts (see `admittedSince`).
     /// @param communityId The community.
     /// @param required Whether joining takes the admin's admission.
     function setAdmissionRequired(

@@ -69,6 +69,15 @@ contract DeliverySettlement is AccessControl, EIP712 {
         uint128 refunded; // quote refunded so far
     }
 
+    /// @dev One seller meter's settlement amounts.
+    struct Amounts {
+        uint256 delivered;
+        uint256 gross;
+        uint256 fee;
+        uint256 slashed;
+        uint16 factorBps; // zero: no record added, the bond factor stays
+    }
+
     EnergyMarket public immutable market;
     /// @notice Seconds after a slot's end during which its reports are accepted.
     uint32 public immutable reportWindow;
@@ -284,22 +293,17 @@ contract DeliverySettlement is AccessControl, EIP712 {
         sellerSettled[marketId][meterId] = true;
 
         uint256 rep = _report(meterId, uint40(marketId));
-        uint256 delivered = rep == 0 ? 0 : Math.min(rep & MAX_EXPORTED_WH, s.soldWh);
-        uint256 bond = market.saleBond(marketId, meterId);
-        uint256 gross;
-        uint256 fee;
-        uint256 slashed;
+        Amounts memory a;
+        a.delivered = rep == 0 ? 0 : Math.min(rep & MAX_EXPORTED_WH, s.soldWh);
         if (rep != 0) {
             // Seller amounts round down; what the buyers and the bond lose rounds in their favour.
-            gross = Math.mulDiv(s.proceeds, delivered, s.soldWh);
-            fee = (gross * t.feeBps) / 10_000; // the fee in force when the market traded
-            slashed = bond - Math.mulDiv(bond, delivered, s.soldWh);
-            Reputation storage r = _reputation[s.seller];
-            r.committedWh += s.soldWh;
-            r.deliveredWh += uint128(delivered);
-            emit ReputationUpdated(s.seller, r.committedWh, r.deliveredWh);
+            uint256 bond = market.saleBond(marketId, meterId);
+            a.gross = Math.mulDiv(s.proceeds, a.delivered, s.soldWh);
+            a.fee = (a.gross * t.feeBps) / 10_000; // the fee in force when the market traded
+            a.slashed = bond - Math.mulDiv(bond, a.delivered, s.soldWh);
+            a.factorBps = _recordDelivery(marketId, s, a.delivered);
         }
-        uint256 refund = s.proceeds - gross + slashed;
+        uint256 refund = s.proceeds - a.gross + a.slashed;
         MarketSettlement storage st = _settlements[marketId];
         uint64 settledSoldWh = st.settledSoldWh + s.soldWh;
         st.settledSoldWh = settledSoldWh;
@@ -310,16 +314,28 @@ contract DeliverySettlement is AccessControl, EIP712 {
             meterId,
             s.seller,
             s.soldWh,
-            delivered,
+            a.delivered,
             rep != 0,
-            gross - fee,
-            fee,
+            a.gross - a.fee,
+            a.fee,
             refund,
-            slashed
+            a.slashed
         );
         if (settledSoldWh == t.tradedWh) emit RefundPoolFinal(marketId, st.refundPool, t.tradedValue);
-        if (rep != 0) market.setBondFactor(s.seller, bondFactorOf(s.seller));
-        market.settleSeller(marketId, meterId, gross - fee, fee, slashed);
+        market.settleSeller(marketId, meterId, a.gross - a.fee, a.fee, a.slashed, a.factorBps);
+    }
+
+    /// @dev Adds a reported sale to its seller's delivery record and returns the seller's new bond
+    /// factor (zero if nothing was added). Self-trades earn no reputation: the part of the sale the
+    /// seller itself bought in the market is left out (and the delivery pro rata with it).
+    function _recordDelivery(uint256 marketId, Sale memory s, uint256 delivered) private returns (uint16) {
+        uint256 selfWh = Math.min(market.position(marketId, s.seller).boughtWh, s.soldWh);
+        if (selfWh == s.soldWh) return 0;
+        Reputation storage r = _reputation[s.seller];
+        r.committedWh += uint128(s.soldWh - selfWh);
+        r.deliveredWh += uint128(Math.mulDiv(delivered, s.soldWh - selfWh, s.soldWh));
+        emit ReputationUpdated(s.seller, r.committedWh, r.deliveredWh);
+        return bondFactorOf(s.seller);
     }
 
     /// @notice Settles several seller meters of a market (anyone); already settled ones are skipped.
@@ -344,10 +360,9 @@ contract DeliverySettlement is AccessControl, EIP712 {
         st.refundedPaid += pos.paid;
         st.refunded += uint128(refund);
         emit RefundClaimed(marketId, buyer, pos.paid, refund);
-        market.refundBuyer(marketId, buyer, refund);
-        if (st.refundedPaid == t.tradedValue && st.refundPool != st.refunded) {
-            market.sweepEscrow(marketId, st.refundPool - st.refunded);
-        }
+        // The last buyer's refund also sweeps the pool's rounding dust to the treasury.
+        uint256 swept = st.refundedPaid == t.tradedValue ? st.refundPool - st.refunded : 0;
+        market.refundBuyer(marketId, buyer, refund, swept);
     }
 
     /// @notice A market's settlement progress.

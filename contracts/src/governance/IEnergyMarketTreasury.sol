@@ -10,7 +10,10 @@ interface IEnergyMarketTreasury {
     /// @notice The block at which `account` joined `communityId`; zero for non-members.
     function memberSince(uint32 communityId, address account) external view returns (uint256);
 
-    /// @notice A community as stored; `members` is its member count.
+    /// @notice The block at which the community's admin admitted `account`; zero if never.
+    function admittedSince(uint32 communityId, address account) external view returns (uint256);
+
+    /// @notice A community as stored; `admitted` is its count of admitted members.
     function community(uint32 communityId) external view returns (Communities.Community memory);
 
     /// @notice Fees accrued to a community's treasury.

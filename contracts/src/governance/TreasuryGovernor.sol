@@ -16,9 +16,13 @@ import {IEnergyMarketTreasury} from "./IEnergyMarketTreasury.sol";
 /// anyone queues a Succeeded proposal behind the timelock (Queued), and anyone executes it between
 /// its eta and eta + grace period (Executed; Expired after). The proposer may cancel it before
 /// execution (Canceled).
-/// @dev One member, one vote. The electorate of a proposal is the community's members who joined
-/// before the proposal's block (members never leave, so `memberSince < snapshot` needs no
-/// checkpoints). The quorum is fixed at proposal time from the community's member count.
+/// @dev One admitted member, one vote. The electorate of a proposal is the community's members
+/// whom its admin admitted (`admittedSince`, the creator included) before the proposal's block;
+/// members who joined by themselves trade but do not vote, so votes cannot be multiplied by
+/// joining with many accounts (decision 0021). Admissions are never revoked, so
+/// `admittedSince < snapshot` needs no checkpoints. The quorum is fixed at proposal time from the
+/// community's count of admitted members. A paused market refuses payouts (`execute` reverts and
+/// the proposal stays queued until its grace period ends).
 /// The governor has no owner and no admin function: every parameter is an immutable set at
 /// construction. Changing a parameter means deploying a new governor and moving the market's
 /// TREASURER_ROLE to it, which is the market admin's decision, not this contract's.
@@ -85,8 +89,8 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
     mapping(uint256 proposalId => mapping(address account => bool)) private _hasVoted;
 
     /// @notice A member proposed to pay `amount` from `communityId`'s treasury to `to`.
-    /// @param snapshot The proposal's block; members who joined before it may vote.
-    /// @param members The community's member count at proposal time.
+    /// @param snapshot The proposal's block; members admitted before it may vote.
+    /// @param members The community's count of admitted members at proposal time.
     /// @param quorum For + Abstain votes needed, from `members` and QUORUM_BPS.
     event ProposalCreated(
         uint256 indexed proposalId,
@@ -118,7 +122,7 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
     error InvalidParameter(string name);
     error InvalidRecipient();
     error ZeroAmount();
-    error NotMember(uint32 communityId, address account);
+    error NotAdmittedMember(uint32 communityId, address account);
     error JoinedAfterSnapshot(uint32 communityId, address account, uint256 memberSince, uint256 snapshot);
     error UnknownProposal(uint256 proposalId);
     error UnexpectedProposalState(uint256 proposalId, ProposalState current);
@@ -176,7 +180,7 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
         if (to == address(0)) revert InvalidRecipient();
         if (amount == 0) revert ZeroAmount();
         _checkEligible(communityId, msg.sender, block.number);
-        uint256 members = MARKET.community(communityId).members;
+        uint256 members = MARKET.community(communityId).admitted;
         uint256 quorum = (members * QUORUM_BPS + 9_999) / 10_000;
         uint48 voteStart = SafeCast.toUint48(block.timestamp + VOTING_DELAY);
         proposalId = ++proposalCount;
@@ -285,13 +289,13 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
         return _hasVoted[proposalId][account];
     }
 
-    /// @notice Whether `account` may vote on a proposal: a member who joined before its snapshot
-    /// and has not voted yet (the proposal must also be Active).
+    /// @notice Whether `account` may vote on a proposal: a member admitted before its snapshot
+    /// who has not voted yet (the proposal must also be Active).
     /// @param proposalId The proposal.
     /// @param account The account.
     function canVote(uint256 proposalId, address account) external view returns (bool) {
         Proposal storage p = _proposal(proposalId);
-        uint256 since = MARKET.memberSince(p.communityId, account);
+        uint256 since = MARKET.admittedSince(p.communityId, account);
         return since != 0 && since < p.snapshot && !_hasVoted[proposalId][account];
     }
 
@@ -309,10 +313,10 @@ contract TreasuryGovernor is EIP712, ReentrancyGuard {
         emit VoteCast(proposalId, voter, support);
     }
 
-    /// @dev Reverts unless `account` is a member of `communityId` who joined before block `snapshot`.
+    /// @dev Reverts unless `account` is a member of `communityId` admitted before block `snapshot`.
     function _checkEligible(uint32 communityId, address account, uint256 snapshot) private view {
-        uint256 since = MARKET.memberSince(communityId, account);
-        if (since == 0) revert NotMember(communityId, account);
+        uint256 since = MARKET.admittedSince(communityId, account);
+        if (since == 0) revert NotAdmittedMember(communityId, account);
         if (since >= snapshot) revert JoinedAfterSnapshot(communityId, account, since, snapshot);
     }
 

@@ -123,7 +123,7 @@ abstract contract OrderBook is Communities, Balances {
     uint256 private constant FROZEN = 1 << 34;
     uint256 internal constant BASE_BOND_INDEX = 16;
     /// @notice Most generations of 512 orders one price level may hold in one market.
-    uint256 public constant MAX_LEVEL_GENERATIONS = 128;
+    uint256 internal constant MAX_LEVEL_GENERATIONS = 128;
 
     /// @notice Each seller's bond factor in basis points, set by settlement from its delivery
     /// record; zero for a seller without one (the full bond). Used where reputation bonds are on.
@@ -231,15 +231,6 @@ abstract contract OrderBook is Communities, Balances {
         return _totals[marketId];
     }
 
-    /// @notice The community fee a market's sales are charged, in basis points: fixed at its first
-    /// trade; before it, the fee the community's schedule gives the market's slot.
-    function marketFeeBps(uint256 marketId) external view returns (uint16) {
-        MarketTotals storage t = _totals[marketId];
-        if (t.tradedWh != 0) return t.feeBps;
-        (uint32 communityId, uint40 slotStart) = OrderId.marketOf(marketId);
-        return _feeOf(_community(communityId), slotStart);
-    }
-
     /// @notice A buyer's position in a market.
     function position(uint256 marketId, address buyer) external view returns (Position memory) {
         return _positions[marketId][buyer];
@@ -250,9 +241,19 @@ abstract contract OrderBook is Communities, Balances {
         return _sales[marketId][meterId];
     }
 
-    /// @notice The seller meters with attributed sales in a market, in order of first attribution.
-    function marketSellers(uint256 marketId) external view returns (uint32[] memory) {
-        return _marketSellers[marketId];
+    /// @notice A page of the seller meters with attributed sales in a market, in order of first
+    /// attribution: at most `limit` of them from position `offset`, and how many there are in all.
+    /// Paged, so that no reader (an Automation check has a gas limit) reads an unbounded list.
+    function marketSellers(
+        uint256 marketId,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (uint32[] memory page, uint256 total) {
+        uint32[] storage all = _marketSellers[marketId];
+        total = all.length;
+        if (offset > total) offset = total;
+        page = new uint32[](total - offset < limit ? total - offset : limit);
+        for (uint256 i; i < page.length; ++i) page[i] = all[offset + i];
     }
 
     /// @notice The market id of a community's delivery slot.

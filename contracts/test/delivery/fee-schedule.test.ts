@@ -35,9 +35,42 @@ describe("DeliverySettlement · the fee in force when the trade matched (issue 1
       "CommunityFeeScheduled",
       [1, 1_000, Number(from)],
     );
-    assert.equal(await fx.market.read.marketFeeBps([fx.marketId]), FEE_BPS);
-    assert.equal(await fx.market.read.marketFeeBps([(1n << 40n) | from]), 1_000);
-    assert.equal(await fx.market.read.marketFeeBps([(1n << 40n) | (from - BigInt(SLOT))]), FEE_BPS);
+    const c = await fx.market.read.community([1]);
+    assert.deepEqual(
+      [c.feeBps, c.feeScheduled, c.nextFeeBps, c.nextFeeFrom],
+      [FEE_BPS, true, 1_000, Number(from)],
+    );
+    // A market of the slot before `from` that trades now fixes the old fee.
+    const before = Number(from) - SLOT;
+    await fx.market.write.placeOrder(
+      [
+        {
+          communityId: 1,
+          slotStart: before,
+          isBid: false,
+          tick: 25,
+          amountWh: 100n,
+          meterId: 2,
+          orderType: 0,
+        },
+      ],
+      { account: fx.bob.account },
+    );
+    await fx.market.write.placeOrder(
+      [
+        {
+          communityId: 1,
+          slotStart: before,
+          isBid: true,
+          tick: 25,
+          amountWh: 100n,
+          meterId: 4,
+          orderType: 1,
+        },
+      ],
+      { account: fx.dave.account },
+    );
+    assert.equal((await fx.market.read.marketTotals([(1n << 40n) | BigInt(before)])).feeBps, FEE_BPS);
     // A second change while the first is visible to an open market is refused ...
     await networkHelpers.time.increaseTo(Number(from) - HORIZON);
     await A.revertWithCustomErrorWithArgs(

@@ -86,10 +86,37 @@ describe("DeliverySettlement · bonds sized by reputation", () => {
       [1, getAddress(fx.bob.account.address)],
     );
     await A.revertWithCustomErrorWithArgs(
-      fx.market.write.setBondFactor([fx.bob.account.address, 1], { account: fx.bob.account }),
+      fx.market.write.settleSeller([fx.marketId, 1, 0n, 0n, 0n, 1], { account: fx.bob.account }),
       fx.market,
       "AccessControlUnauthorizedAccount",
       [getAddress(fx.bob.account.address), await fx.market.read.SETTLER_ROLE()],
     );
+  });
+
+  it("self-trades earn no reputation (issue 13): the part a seller bought from itself is left out", async () => {
+    const fx = await load();
+    await fx.market.write.setReputationBonds([1, true], { account: fx.alice.account });
+    // alice rests 1000 Wh; she buys 400 of it herself, carol 600.
+    const aliceAsk = await order(fx, fx.alice, 1, false, 25, 1000n);
+    await order(fx, fx.alice, 1, true, 25, 400n, 1);
+    await order(fx, fx.carol, 3, true, 25, 600n, 1);
+    // bob sells 500 Wh only to himself.
+    const bobAsk = await order(fx, fx.bob, 2, false, 26, 500n);
+    await order(fx, fx.bob, 2, true, 26, 500n, 1);
+    await networkHelpers.time.increaseTo(fx.slotStart - GATE_LEAD);
+    await fx.market.write.claim([[aliceAsk, bobAsk]]);
+    await networkHelpers.time.increaseTo(fx.slotStart + SLOT);
+    await fx.submit([
+      { meterId: 1, slotStart: fx.slotStart, importedWh: 0n, exportedWh: 1000n },
+      { meterId: 2, slotStart: fx.slotStart, importedWh: 0n, exportedWh: 500n },
+    ]);
+    await networkHelpers.time.increaseTo(fx.slotStart + SLOT + REPORT_WINDOW);
+    await fx.settlement.write.settleSellers([fx.marketId, [1, 2]]);
+    // alice's record counts carol's 600 Wh only; bob's none, and his bond factor stays unset.
+    const [committed, delivered] = await fx.settlement.read.reputationOf([fx.alice.account.address]);
+    assert.deepEqual([committed, delivered], [600n, 600n]);
+    const [bobCommitted] = await fx.settlement.read.reputationOf([fx.bob.account.address]);
+    assert.equal(bobCommitted, 0n);
+    assert.equal(await fx.market.read.bondFactorBps([fx.bob.account.address]), 0);
   });
 });

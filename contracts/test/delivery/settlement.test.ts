@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeAbiParameters, getAddress } from "viem";
+import { encodeAbiParameters, encodeFunctionData, getAddress, parseEventLogs } from "viem";
 import {
   DEPOSIT,
   GATE_LEAD,
@@ -196,6 +196,72 @@ describe("DeliverySettlement · end to end", () => {
     assert.equal(await fx.settlement.read.sellerSettled([fx.marketId, 1]), true);
     assert.equal(await fx.settlement.read.sellerSettled([fx.marketId, 2]), true);
     assert.equal((await fx.settlement.read.settlementOf([fx.marketId])).refundPool, 452_000n);
+  });
+
+  it("keeps checkUpkeep bounded with hundreds of sellers, paging from where settlement got to (issue 13)", async () => {
+    const fx = await load();
+    const N = 300; // more sellers than SettlementKeeper.MAX_SCAN (256)
+    assert.equal(await fx.keeper.read.MAX_SCAN(), 256n);
+    const first = Number(await fx.market.read.meterCount()) + 1;
+    for (let i = 0; i < N; i++) {
+      await fx.market.write.registerMeter([1, 0, 1_000, fx.alice.account.address], {
+        account: fx.alice.account,
+      });
+    }
+    const meterIds = Array.from({ length: N }, (_, i) => first + i);
+    const calls = meterIds.map((meterId) =>
+      encodeFunctionData({
+        abi: fx.market.abi,
+        functionName: "placeOrder",
+        args: [
+          {
+            communityId: 1,
+            slotStart: fx.slotStart,
+            isBid: false,
+            tick: 25,
+            amountWh: 100n,
+            meterId,
+            orderType: 0,
+          },
+        ],
+      }),
+    );
+    const orderIds: bigint[] = [];
+    for (let i = 0; i < N; i += 100) {
+      const hash = await fx.market.write.multicall([calls.slice(i, i + 100)], { account: fx.alice.account });
+      const receipt = await fx.publicClient.waitForTransactionReceipt({ hash });
+      const logs = parseEventLogs({ abi: fx.market.abi, logs: receipt.logs, eventName: "OrderPlaced" });
+      orderIds.push(...logs.map((l) => l.args.orderId));
+    }
+    await order(fx, fx.carol, 3, true, 25, 100n * BigInt(N), 1);
+    await networkHelpers.time.increaseTo(fx.slotStart - GATE_LEAD);
+    for (let i = 0; i < N; i += 100) await fx.market.write.claim([orderIds.slice(i, i + 100)]);
+    const [page, total] = await fx.market.read.marketSellers([fx.marketId, 290n, 100n]);
+    assert.deepEqual([page.length, total], [10, BigInt(N)]);
+    await networkHelpers.time.increaseTo(slotEnd(fx) + REPORT_WINDOW);
+
+    // Someone settles the last 40 sellers directly, out of the keeper's order.
+    await fx.settlement.write.settleSellers([fx.marketId, meterIds.slice(N - 40)]);
+    const checkData = encodeAbiParameters(
+      [{ type: "uint32" }, { type: "uint32" }, { type: "uint32" }],
+      [1, 8, 100],
+    );
+    let rounds = 0;
+    for (;;) {
+      const gas = await fx.publicClient.estimateContractGas({
+        address: fx.keeper.address,
+        abi: fx.keeper.abi,
+        functionName: "checkUpkeep",
+        args: [checkData],
+      });
+      assert.ok(gas < 3_000_000n, `checkUpkeep gas ${gas} bounded`);
+      const [needed, performData] = await fx.keeper.read.checkUpkeep([checkData]);
+      if (!needed) break;
+      await fx.keeper.write.performUpkeep([performData]);
+      rounds++;
+    }
+    assert.equal(rounds, 3);
+    assert.equal((await fx.settlement.read.settlementOf([fx.marketId])).sellers, BigInt(N));
   });
 });
 

@@ -1,6 +1,6 @@
 // Shared fixture for the treasury-governor tests (not a test file itself). Builds on the market
-// fixture: community 1 (alice admin; bob, carol, dave members; eve outside) with a settled trade
-// whose fee sits in community 1's treasury.
+// fixture: community 1 (alice admin; bob, carol, dave members she admitted; eve outside) with a
+// settled trade whose fee sits in community 1's treasury.
 import { parseEventLogs, type Address } from "viem";
 import { connection, deployMarket, networkHelpers, orderParams, viem } from "../unit/fixture.ts";
 
@@ -57,9 +57,13 @@ export async function deployGovernance() {
   await fx.market.write.placeOrder([bidP], { account: fx.bob.account });
   await networkHelpers.time.increaseTo(fx.gateAt);
   await fx.market.write.claim([[ask.orderId]], { account: fx.eve.account });
-  await fx.market.write.settleSeller([fx.marketId, fx.meters.alice!, TRADE_VALUE - FEE, FEE, 0n], {
+  await fx.market.write.settleSeller([fx.marketId, fx.meters.alice!, TRADE_VALUE - FEE, FEE, 0n, 0], {
     account: settler.account,
   });
+  // bob, carol and dave joined by themselves; the admin admits them, which gives them a vote.
+  for (const w of [fx.bob, fx.carol, fx.dave]) {
+    await fx.market.write.admit([fx.communityId, w.account.address], { account: fx.alice.account });
+  }
   return { ...fx, settler, governor, TREASURER_ROLE, SETTLER_ROLE };
 }
 

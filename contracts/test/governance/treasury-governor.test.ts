@@ -213,8 +213,8 @@ describe("TreasuryGovernor", () => {
       const { id } = await propose(gx, gx.bob);
       const wallets = await viem.getWalletClients();
       for (const w of wallets.slice(8, 14))
-        await gx.market.write.join([gx.communityId], { account: w.account });
-      assert.equal((await gx.market.read.community([gx.communityId])).members, 10);
+        await gx.market.write.admit([gx.communityId, w.account.address], { account: gx.alice.account });
+      assert.equal((await gx.market.read.community([gx.communityId])).admitted, 10);
       await increase(VOTING_DELAY);
       await vote(gx, gx.alice, id, Vote.For);
       await vote(gx, gx.bob, id, Vote.For);
@@ -238,7 +238,7 @@ describe("TreasuryGovernor", () => {
       });
       assert.equal((await governor.read.proposal([1n])).quorum, 1);
       const { id } = await propose(gx, gx.bob); // 50 % of 4 = 2; with a fifth member 2.5 → 3
-      await gx.market.write.join([gx.communityId], { account: gx.eve.account });
+      await gx.market.write.admit([gx.communityId, gx.eve.account.address], { account: gx.alice.account });
       const { id: id2 } = await propose(gx, gx.bob);
       assert.equal((await gx.governor.read.proposal([id])).quorum, 2);
       assert.equal((await gx.governor.read.proposal([id2])).quorum, 3);
@@ -312,10 +312,12 @@ describe("TreasuryGovernor", () => {
       const { id } = await propose(gx, gx.eve, FEE, gx.eve.account.address, 2);
       await increase(VOTING_DELAY);
       // Community 1's members have no vote in community 2.
-      await A.revertWithCustomErrorWithArgs(vote(gx, gx.alice, id, Vote.For), gx.governor, "NotMember", [
-        2,
-        addr(gx.alice),
-      ]);
+      await A.revertWithCustomErrorWithArgs(
+        vote(gx, gx.alice, id, Vote.For),
+        gx.governor,
+        "NotAdmittedMember",
+        [2, addr(gx.alice)],
+      );
       await vote(gx, gx.eve, id, Vote.For);
       await increase(VOTING_PERIOD);
       await gx.governor.write.queue([id]);
@@ -415,7 +417,7 @@ describe("TreasuryGovernor", () => {
           account: gx.eve.account,
         }),
         gx.governor,
-        "NotMember",
+        "NotAdmittedMember",
         [gx.communityId, addr(gx.eve)],
       );
       assert.equal(await gx.governor.read.proposalCount(), 0n);
@@ -426,7 +428,10 @@ describe("TreasuryGovernor", () => {
       const args = [gx.communityId, gx.eve.account.address, FEE, "x"] as const;
       await setAutomine(false);
       try {
-        await gx.market.write.join([gx.communityId], { account: gx.eve.account, gas: 200_000n });
+        await gx.market.write.admit([gx.communityId, gx.eve.account.address], {
+          account: gx.alice.account,
+          gas: 200_000n,
+        });
         // In the pending block, which holds her join, her membership is too recent.
         const pending = (await gx.publicClient.getBlockNumber()) + 1n;
         await A.revertWithCustomErrorWithArgs(
@@ -484,7 +489,7 @@ describe("TreasuryGovernor", () => {
     it("a member who joined after the snapshot cannot vote (also in the snapshot block)", async () => {
       const gx = await loadGov();
       const { id, receipt } = await propose(gx, gx.bob);
-      await gx.market.write.join([gx.communityId], { account: gx.eve.account });
+      await gx.market.write.admit([gx.communityId, gx.eve.account.address], { account: gx.alice.account });
       await increase(VOTING_DELAY);
       const since = await gx.market.read.memberSince([gx.communityId, gx.eve.account.address]);
       await A.revertWithCustomErrorWithArgs(
@@ -501,7 +506,10 @@ describe("TreasuryGovernor", () => {
       await setAutomine(false);
       let hash: `0x${string}`;
       try {
-        await gx.market.write.join([gx.communityId], { account: frank.account, gas: 200_000n });
+        await gx.market.write.admit([gx.communityId, frank.account.address], {
+          account: gx.alice.account,
+          gas: 200_000n,
+        });
         hash = await gx.governor.write.propose([gx.communityId, gx.eve.account.address, FEE, "x"], {
           account: gx.carol.account,
           gas: 500_000n,
@@ -528,10 +536,12 @@ describe("TreasuryGovernor", () => {
     it("a non-member cannot vote", async () => {
       const gx = await loadGov();
       const id = await proposeAndVote(gx, []);
-      await A.revertWithCustomErrorWithArgs(vote(gx, gx.eve, id, Vote.For), gx.governor, "NotMember", [
-        gx.communityId,
-        addr(gx.eve),
-      ]);
+      await A.revertWithCustomErrorWithArgs(
+        vote(gx, gx.eve, id, Vote.For),
+        gx.governor,
+        "NotAdmittedMember",
+        [gx.communityId, addr(gx.eve)],
+      );
     });
 
     it("a member cannot vote twice, nor change a vote", async () => {

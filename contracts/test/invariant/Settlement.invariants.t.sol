@@ -328,7 +328,7 @@ contract SettlementPoolFuzzTest is TestBase {
             settlement.submitReports(r, oracle, sigs);
         }
         vm.warp(slot + 900 + REPORT_WINDOW);
-        uint32[] memory sellers = market.marketSellers(marketId);
+        (uint32[] memory sellers, ) = market.marketSellers(marketId, 0, type(uint256).max);
         for (uint256 i; i < sellers.length; ++i) settlement.settleSeller(marketId, sellers[i]);
 
         uint256 pool = settlement.settlementOf(marketId).refundPool;

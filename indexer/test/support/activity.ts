@@ -112,8 +112,10 @@ export async function runActivity(stack: Stack, opts: ActivityOptions): Promise<
   let meterId = 0;
   for (const c of communities) {
     for (const t of traders) {
+      // Community 1: members join by themselves, then the admin admits them (a vote on the
+      // treasury); community 2 requires admission.
       if (c === 1) await send(market, energyMarketAbi, "join", [1], t);
-      else await send(market, energyMarketAbi, "admit", [2, t]);
+      await send(market, energyMarketAbi, "admit", [c, t]);
     }
     for (const t of traders) {
       await send(
@@ -348,7 +350,12 @@ export async function runActivity(stack: Stack, opts: ActivityOptions): Promise<
   const sellersOf = new Map<bigint, number[]>();
   const reports: { meterId: number; slotStart: number; importedWh: bigint; exportedWh: bigint }[] = [];
   for (const m of settled) {
-    const sellers = await stack.read<readonly number[]>(market, energyMarketAbi, "marketSellers", [m]);
+    const [sellers] = await stack.read<readonly [readonly number[], bigint]>(
+      market,
+      energyMarketAbi,
+      "marketSellers",
+      [m, 0n, 10_000n],
+    );
     sellersOf.set(m, [...sellers]);
     for (const meter of sellers) {
       if (rand() < 0.15) continue; // unreported: full refund, reputation untouched

@@ -13,6 +13,7 @@ import {
   Deposited,
   EscrowSwept,
   MemberJoined,
+  MemberAdmitted,
   MeterDeactivated,
   MeterRegistered,
   MeterTransferred,
@@ -91,6 +92,7 @@ export function handleCommunityCreated(event: CommunityCreated): void {
   c.halted = false;
   c.reputationBonds = false;
   c.members = 0;
+  c.admitted = 0;
   c.meters = 0;
   c.treasuryBalance = ZERO;
   c.feesIn = ZERO;
@@ -183,6 +185,18 @@ export function handleMemberJoined(event: MemberJoined): void {
   const c = loadCommunity(communityId);
   if (c == null) return;
   c.members = c.members + 1;
+  c.save();
+}
+
+export function handleMemberAdmitted(event: MemberAdmitted): void {
+  const communityId = event.params.communityId.toI32();
+  const m = Member.load(pairId(communityId.toString(), event.params.account.toHexString()));
+  if (m == null) return;
+  m.admittedBlock = event.block.number;
+  m.save();
+  const c = loadCommunity(communityId);
+  if (c == null) return;
+  c.admitted = c.admitted + 1;
   c.save();
 }
 

@@ -247,7 +247,7 @@ contract SettlementHandler is TestBase {
         uint8 m = uint8(marketSeed % 2);
         // past the deadline a keeper claims every maker first (the settlement needs it)
         if (block.timestamp >= uint256(mh.slots(m)) + SLOT + reportWindow) mh.claimAll(m);
-        uint32[] memory sellers = market.marketSellers(mh.marketIds(m));
+        (uint32[] memory sellers, ) = market.marketSellers(mh.marketIds(m), 0, type(uint256).max);
         uint256 start = marketSeed >> 8;
         for (uint256 i; i < sellers.length; ++i) _settle(m, sellers[(start + i) % sellers.length]);
     }
@@ -332,8 +332,10 @@ contract SettlementHandler is TestBase {
             if (deliveredWh != expectDelivered) balanceViolations++;
             if (rep) {
                 anyReported[m] = true;
-                committedGhost[s.seller] += soldWh;
-                deliveredGhost[s.seller] += expectDelivered;
+                // Self-trades earn no reputation: the part the seller bought itself is left out.
+                uint256 selfWh = _min(market.position(mh.marketIds(m), s.seller).boughtWh, soldWh);
+                committedGhost[s.seller] += soldWh - selfWh;
+                deliveredGhost[s.seller] += (expectDelivered * (soldWh - selfWh)) / soldWh;
             }
         }
         if (!st.done) {
