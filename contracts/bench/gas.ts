@@ -269,6 +269,25 @@ record(
 await settlement.write.settleSeller([settleMarket, meters.get(askMakers[1]!.account.address)!]);
 record("claim_buyer", await gasOf(settlement.write.claimRefund([settleMarket, traders[3]!.account.address])));
 
+// One matched trade's whole life: a resting ask joining a level, the take, the maker's claim, two
+// meter reports (seller and buyer, in batches of 100, k = 3), the seller's settlement and the
+// buyer's refund claim. Chain capacity: matched trades one Polygon chain settles per 15-minute slot
+// at 45M gas per 2 s block (450 blocks).
+const lifecycleParts = [
+  "make_join_level",
+  "take_same_price_n1",
+  "claim_maker",
+  "report_per_meter_batch100_k3",
+  "report_per_meter_batch100_k3",
+  "settle_seller",
+  "claim_buyer",
+] as const;
+record(
+  "lifecycle_per_trade",
+  lifecycleParts.reduce((sum, k) => sum + results[k]!, 0),
+);
+record("chain_trades_per_slot", Math.floor((45_000_000 * (900 / 2)) / results.lifecycle_per_trade!));
+
 const previous = existsSync(outFile)
   ? (JSON.parse(readFileSync(outFile, "utf8")) as Record<string, number>)
   : {};

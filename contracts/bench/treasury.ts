@@ -78,7 +78,9 @@ await market.write.createCommunity([
   },
 ]);
 const communityId = 1;
-for (const w of members.slice(1)) await market.write.join([communityId], { account: w.account });
+// Members vote once the community admin (members[0], its creator) has admitted them.
+for (const w of members.slice(1))
+  await market.write.admit([communityId, w.account.address], { account: members[0]!.account });
 const [seller, buyer] = [members[0]!, members[1]!];
 for (const w of [seller, buyer]) {
   await market.write.registerMeter([communityId, 2, 10_000, w.account.address], { account: w.account });
@@ -100,7 +102,7 @@ await market.write.claim([[ask.orderId]]);
 const marketId = await market.read.marketIdOf([communityId, slotStart]);
 const value = 1_000_000n * 50n * 10n;
 const fee = value / 100n;
-await market.write.settleSeller([marketId, 1, value - fee, fee, 0n]);
+await market.write.settleSeller([marketId, 1, value - fee, fee, 0n, 0]);
 await networkHelpers.mine();
 
 const domain = {
