@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { existsSync, readFileSync } from "node:fs";
 import { network } from "hardhat";
 import { getAddress, keccak256, toBytes, zeroHash } from "viem";
 import LocalStackModule, {
@@ -22,6 +23,21 @@ import polygonParameters from "../../ignition/parameters/polygon.json" with { ty
 
 const GUARDIAN_ROLE = keccak256(toBytes("GUARDIAN_ROLE"));
 const DEFAULT_ADMIN_ROLE = zeroHash;
+
+describe("Ignition: the Chainlink mock's artifact (FINDINGS F1 regression)", () => {
+  it("is built from npm (solidity.npmFilesToBuild), not recovered from a project file's build info", () => {
+    // npmArtifact falls back to the build info when the artifact is missing, so the deploy alone
+    // would not notice if the npm build regressed: check the emitted artifact itself.
+    const file = new URL(
+      "../../artifacts/@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol/MockV3Aggregator.json",
+      import.meta.url,
+    );
+    assert.ok(existsSync(file), "hardhat build emits MockV3Aggregator's artifact from @chainlink/contracts");
+    const artifact = JSON.parse(readFileSync(file, "utf8")) as { contractName: string; bytecode: string };
+    assert.equal(artifact.contractName, "MockV3Aggregator");
+    assert.ok(artifact.bytecode.length > 2);
+  });
+});
 
 describe("Ignition: LocalStack", async () => {
   const { ignition, viem } = await network.create();

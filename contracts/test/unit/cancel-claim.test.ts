@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getAddress } from "viem";
 import {
+  UNIT,
   FEE_BPS,
   DEPOSIT,
   MAX_AMOUNT,
@@ -564,6 +565,12 @@ describe("EnergyMarket · extreme parameters", () => {
     for (let i = 0; i < n; i += 64) await fx.market.write.claim([ids.slice(i, i + 64)]);
     const after = await fx.market.read.marketTotals([fx.marketId]);
     assert.equal(after.resolvedAskWh, after.tradedWh);
+    // The per-sale figures, not only the totals: a sale truncated to 32 bits would fail here
+    // (FINDINGS F2 regression).
+    const sold = await saleOf(fx, fx.marketId, fx.meters.dave!);
+    assert.ok(sold.soldWh > 2n ** 32n);
+    assert.equal(sold.soldWh, BigInt(n) * MAX_AMOUNT);
+    assert.equal(sold.proceeds, BigInt(n) * MAX_AMOUNT * UNIT);
   });
 
   it("refuses a taker that would push a market past MAX_MARKET_VALUE, changing nothing", async () => {
@@ -594,5 +601,12 @@ describe("EnergyMarket · extreme parameters", () => {
         [fx.marketId],
       ),
     );
+    // At the value cap, every maker claim still succeeds and the sale holds the exact figures.
+    await closeGate(fx);
+    const ids = Array.from({ length: Number(fits) + 1 }, (_, i) => orderIdOf(fx.marketId, false, 65535, i));
+    await fx.market.write.claim([ids]);
+    const sold = await saleOf(fx, fx.marketId, fx.meters.dave!);
+    assert.equal(sold.soldWh, fits * MAX_AMOUNT);
+    assert.equal(sold.proceeds, fits * perOrder);
   });
 });
