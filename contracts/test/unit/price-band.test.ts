@@ -5,6 +5,7 @@ import {
   DEPOSIT,
   OrderType,
   type Fx,
+  ask,
   balance,
   bid,
   load,
@@ -143,6 +144,18 @@ describe("EnergyMarket · reference price band", () => {
     await fx.market.write.setPriceBand([fx.communityId, zeroAddress, 0, 0], { account: fx.alice.account });
     await bid(fx, fx.bob, 1, 100n);
     await bid(fx, fx.bob, 65535, 100n);
+  });
+
+  it("guards order entry only: a resting order placed in the band fills after the reference moved (decision 0022)", async () => {
+    const fx = await load();
+    const feed = await withBand(fx); // 0.20 → ticks 18..22
+    const resting = await ask(fx, fx.dave, 18, 100n); // in the band when placed
+    await feed.write.updateAnswer([30_000_000n]); // 0.30 → ticks 27..33: tick 18 is now outside
+    // A taker inside the new band crosses the resting ask at the maker's price (tick 18).
+    const taken = await bid(fx, fx.bob, 27, 100n, OrderType.ImmediateOrCancel);
+    assert.equal(taken.filledWh, 100n);
+    assert.equal(taken.value, val(100n, 18));
+    assert.notEqual(resting.orderId, 0n);
   });
 
   it("cancels and claims ignore the band (a stale feed traps nothing)", async () => {
