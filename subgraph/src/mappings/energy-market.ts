@@ -1,5 +1,5 @@
 /** EnergyMarket: communities, members, meters, balances, the order book, settlement money, treasuries. */
-import { BigInt, log } from "@graphprotocol/graph-ts";
+import { BigInt, log, Value, ValueKind } from "@graphprotocol/graph-ts";
 import {
   AdmissionRequiredSet,
   BondFactorSet,
@@ -69,6 +69,21 @@ function loadCommunity(id: i32): Community | null {
   const c = Community.load(id.toString());
   if (c == null) log.error("unknown community {}", [id.toString()]);
   return c;
+}
+
+function isUnset(v: Value | null): boolean {
+  return !v || v.kind == ValueKind.NULL;
+}
+
+/** The fee a market's sales are charged, fixed at its first trade: the community's schedule for its slot. */
+function feeAtFirstTrade(communityId: i32, slotStart: BigInt): i32 {
+  const c = Community.load(communityId.toString());
+  if (c == null) return 0;
+  const from = c.nextFeeFrom;
+  if (from) {
+    if (!isUnset(c.get("nextFeeBps")) && slotStart.ge(from)) return c.nextFeeBps;
+  }
+  return c.feeBps;
 }
 
 // ---------------------------------------------------------------- communities, members, meters
@@ -393,6 +408,7 @@ export function handleTrade(event: TradeEvent): void {
     addToSale(marketId, event.params.takerMeterId.toI32(), event.params.taker, amountWh, value);
   }
   const m = loadMarket(marketId);
+  if (isUnset(m.get("feeBps"))) m.feeBps = feeAtFirstTrade(communityId, marketSlot(marketId));
   m.tradedWh = m.tradedWh.plus(amountWh);
   m.tradedValue = m.tradedValue.plus(value);
   if (!takerIsBid) {
