@@ -151,8 +151,10 @@ export async function buildAnalyticsFixture(stack: Stack): Promise<Fixture> {
   await stack.send(stack.settlement, deliverySettlementAbi, "settleSellers", [M3, [2]]);
   await stack.send(stack.settlement, deliverySettlementAbi, "claimRefund", [M3, D]);
 
-  // ---- treasury: 500 to a payee, voted by three members
+  // ---- treasury: 500 to a payee, voted by three members the admin admitted (only admitted members
+  // propose and vote on payouts; the traders joined by themselves)
   const { governor } = stack;
+  for (const v of [A, B, C]) await stack.send(market, energyMarketAbi, "admit", [1, v]);
   await stack.send(governor, treasuryGovernorAbi as never, "propose", [1, payee, 500n, "Street lights"], A);
   for (const v of [A, B, C]) await stack.send(governor, treasuryGovernorAbi as never, "castVote", [1n, 1], v);
   await stack.warpTo((await stack.now()) + GOVERNOR_SETTINGS.votingPeriod + 1n);
