@@ -93,7 +93,10 @@ describe("settlement, refunds, balances and governance", () => {
     await m.stack.warpTo(slot + TEST_COMMUNITY.slotLength + REPORT_WINDOW + 1);
     await m.client(5).settle(marketId);
 
-    // A member proposes a treasury payment; both vote for it; it is queued.
+    // The admin admits both (only admitted members vote on payouts); a member proposes a treasury
+    // payment; both vote for it; it is queued.
+    for (const i of [SELLER, BUYER])
+      await m.stack.send(0, m.stack.addresses.market, energyMarketAbi, "admit", [m.communityId, addr(i)]);
     await m.stack.send(SELLER, governor, treasuryGovernorAbi, "propose", [
       m.communityId,
       addr(SELLER),
