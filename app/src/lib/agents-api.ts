@@ -4,6 +4,7 @@
  * Sign-In with Ethereum token it takes (`Authorization: SIWE <base64url(JSON {message, signature})>`).
  */
 import type { Address } from "viem";
+import { serviceRequest } from "./service-request";
 
 export class AgentsError extends Error {
   readonly status: number;
@@ -89,29 +90,15 @@ export async function agentsRequest<T>(
   path: string,
   opts: { method?: string; token?: string; body?: unknown } = {},
 ): Promise<T> {
-  let r: Response;
-  try {
-    r = await fetch(`${base}${path}`, {
-      method: opts.method ?? "GET",
-      headers: {
-        ...(opts.token ? { authorization: `SIWE ${opts.token}` } : {}),
-        ...(opts.body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      cache: "no-store",
-    });
-  } catch {
+  const r = await serviceRequest(`${base}${path}`, {
+    method: opts.method,
+    authorization: opts.token ? `SIWE ${opts.token}` : undefined,
+    body: opts.body,
+  });
+  if (!r)
     throw new AgentsError(0, "unreachable", "the agents service cannot be reached; check your connection");
-  }
-  const text = await r.text();
-  let json: unknown = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    // not JSON: told below
-  }
   if (!r.ok) {
-    const o = (json ?? {}) as { error?: unknown; message?: unknown };
+    const o = (r.json ?? {}) as { error?: unknown; message?: unknown };
     const message =
       typeof o.message === "string" && o.message
         ? o.message
@@ -120,7 +107,7 @@ export async function agentsRequest<T>(
           : `the agents service answered ${r.status} ${r.statusText}`.trim();
     throw new AgentsError(r.status, typeof o.error === "string" ? o.error : "http", message);
   }
-  return json as T;
+  return r.json as T;
 }
 
 /** The token the agents API takes: the signed message and its signature, base64url JSON. */

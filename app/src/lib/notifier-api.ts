@@ -3,6 +3,7 @@
  * refusals become a NotifierError carrying the notifier's own sentence.
  */
 import type { Address } from "viem";
+import { serviceRequest } from "./service-request";
 
 export const EVENT_LABELS: Record<string, string> = {
   order_filled: "Order filled",
@@ -100,35 +101,20 @@ export async function notifierRequest<T>(
   path: string,
   opts: { method?: string; token?: string; body?: unknown } = {},
 ): Promise<T> {
-  let r: Response;
-  try {
-    r = await fetch(`${base}${path}`, {
-      method: opts.method ?? "GET",
-      headers: {
-        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-        ...(opts.body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      cache: "no-store",
-    });
-  } catch {
-    throw new NotifierError(0, "the notifier cannot be reached; check your connection and try again");
-  }
-  const text = await r.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
+  const r = await serviceRequest(`${base}${path}`, {
+    method: opts.method,
+    authorization: opts.token ? `Bearer ${opts.token}` : undefined,
+    body: opts.body,
+  });
+  if (!r) throw new NotifierError(0, "the notifier cannot be reached; check your connection and try again");
   if (!r.ok) {
-    const said = (json as { error?: unknown } | null)?.error;
+    const said = (r.json as { error?: unknown } | null)?.error;
     throw new NotifierError(
       r.status,
       typeof said === "string" && said ? said : `the notifier answered ${r.status} ${r.statusText}`.trim(),
     );
   }
-  return json as T;
+  return r.json as T;
 }
 
 /** The account routes' prefix for an address (lower-case, as the notifier keys it). */
