@@ -16,6 +16,7 @@
  *   npm run dev -- --once            # exit 0 right after "ready" (also POWERSHARE_DEV_ONCE=1)
  *   npm run dev -- --skip oracle,meters   # leave optional services out (also POWERSHARE_DEV_SKIP)
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -162,6 +163,8 @@ async function services(info: StackInfo): Promise<LaterService[]> {
   const appPort = await freePort(3000);
   const notifierPort = await freePort(8790);
   const agentsPort = await freePort(9490);
+  // A fresh secret per run: the agents announce their actions through the notifier's hook with it.
+  const hookToken = randomBytes(24).toString("base64url");
   return [
     {
       name: "oracle",
@@ -267,7 +270,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
       name: "agents",
       script: "agents",
       description:
-        "LangGraph trading agents for the seeded meters' owners (own wallets, ramp strategy, risk limits), HTTP API with SIWE",
+        "LangGraph trading agents for the seeded meters' owners (own wallets, ramp strategy, risk limits), HTTP API with SIWE; each action told to the owner through the notifier's hook",
       command: "npm",
       args: ["run", "-s", "agents"],
       cwd: ROOT,
@@ -281,6 +284,9 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         AGENTS_DB: path.join(DEV_DIR, "agents.sqlite"),
         // The dApp's host as the browser has it (the summary prints http://127.0.0.1:<port>).
         AGENTS_SIWE_DOMAIN: `127.0.0.1:${appPort}`,
+        // Each action (orders, deposits, withdrawals, claims, risk refusals) is told to the owner.
+        NOTIFIER_URL: `http://127.0.0.1:${notifierPort}`,
+        NOTIFIER_HOOK_TOKEN: hookToken,
       },
       ready: { kind: "http", url: `http://127.0.0.1:${agentsPort}/health` },
       readyTimeoutMs: 30_000,
@@ -337,6 +343,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         NOTIFIER_SIWE_DOMAIN: `127.0.0.1:${appPort}`,
         // A developer's webhook receiver runs on this machine.
         NOTIFIER_ALLOW_PRIVATE_WEBHOOKS: "true",
+        NOTIFIER_HOOK_TOKEN: hookToken,
       },
       ready: { kind: "log", pattern: /"notifier":"http/ },
       readyTimeoutMs: 30_000,

@@ -6,7 +6,8 @@
  *   POWERSHARE_RPC_URL        JSON-RPC endpoint (default http://127.0.0.1:8545)
  *   POWERSHARE_CHAIN          chain id of the address book (default 31337)
  *   POWERSHARE_ADDRESS_BOOK   address book file (default: the contracts package's for the chain)
- *   AGENTS_FILE               JSON [{privateKey, meterId, annualKwh?, pvKwp?}] — the agents to run; or
+ *   AGENTS_FILE               JSON [{privateKey, meterId, annualKwh?, pvKwp?, owner?}] — the agents to run
+ *                             (owner: the address told of the agent's actions; default its own); or
  *   AGENTS_METERS_FILE        the dev stack's meters.json: one agent per meter owner, keys derived from
  *                             the Hardhat dev mnemonic (refused unless the chain is 31337)
  *   AGENTS_MAX                most agents (default 4)
@@ -16,11 +17,22 @@
  *   AGENTS_SIWE_DOMAIN        the domain SIWE messages must name (default localhost:3000, the dApp)
  *   AGENTS_RETAIL, AGENTS_FEED_IN   tariffs in USDC per kWh (default 0.30 / 0.08)
  *   LLM_BASE_URL, LLM_MODEL, LLM_API_KEY   optional OpenAI-compatible planner and chat model
+ *   NOTIFIER_URL, NOTIFIER_HOOK_TOKEN   optional: each action (orders placed/cancelled/replaced,
+ *                             deposits, withdrawals, claims, intents refused by risk) is told to the
+ *                             agent's owner and to the agent's address through the notifier's hook
  *   LOG_LEVEL                 pino level (default info)
  */
 import { readFileSync } from "node:fs";
 import pino from "pino";
-import { createPublicClient, createWalletClient, defineChain, http, type Hex } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  isAddress,
+  type Address,
+  type Hex,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { readAddressBook, type AddressBook } from "@powershare/contracts/node";
 import {
@@ -39,6 +51,8 @@ import { createAgentsApi } from "./http/server.ts";
 import { SiweAuth } from "./http/siwe-auth.ts";
 import { llmPlanner, modelFromEnv } from "./llm/planner.ts";
 import { AgentService, type ManagedAgent } from "./service.ts";
+import { NotifierHookClient } from "./notify/hook-client.ts";
+import { announceRefusals, announceWrites, type AnnounceTarget } from "./notify/announce.ts";
 import { RampStrategy } from "./strategy/ramp.ts";
 
 interface AgentSpec {
@@ -46,6 +60,7 @@ interface AgentSpec {
   meterId: number;
   annualKwh?: number;
   pvKwp?: number;
+  owner?: Address;
 }
 
 function fail(message: string): never {
@@ -123,6 +138,13 @@ const template = () => ({
 const model = await modelFromEnv(env);
 const saver = new NodeSqliteSaver(env.AGENTS_DB ?? ".agents.sqlite");
 const shared = new SharedReads(readPs);
+if (!env.NOTIFIER_URL !== !env.NOTIFIER_HOOK_TOKEN)
+  fail("set both NOTIFIER_URL and NOTIFIER_HOOK_TOKEN to announce the agents' actions, or neither");
+const hook =
+  env.NOTIFIER_URL && env.NOTIFIER_HOOK_TOKEN
+    ? new NotifierHookClient({ url: env.NOTIFIER_URL, token: env.NOTIFIER_HOOK_TOKEN, log })
+    : undefined;
+const targets = new Map<string, AnnounceTarget>();
 const agents: ManagedAgent[] = [];
 for (const s of specs) {
   const account = privateKeyToAccount(s.privateKey);
@@ -130,11 +152,17 @@ for (const s of specs) {
   if (!meter || meter.owner.toLowerCase() !== account.address.toLowerCase())
     fail(`meter ${s.meterId} is not registered to ${account.address}`);
   const walletClient = createWalletClient({ chain, transport, account }) as AnyWalletClient;
-  const ps = createPowerShare({ publicClient, walletClient, addresses, tx: { gasHeadroomBps: 20_000 } });
+  if (s.owner !== undefined && !isAddress(s.owner))
+    fail(`the owner "${s.owner}" of meter ${s.meterId} is not an address`);
   const t = template();
+  const agentId = `agent-${account.address.slice(2, 8).toLowerCase()}-${s.meterId}`;
+  const target: AnnounceTarget = { agentId, recipients: [s.owner ?? account.address, account.address] };
+  targets.set(agentId, target);
+  const signer = createPowerShare({ publicClient, walletClient, addresses, tx: { gasHeadroomBps: 20_000 } });
+  const ps = hook ? announceWrites(signer, hook, target) : signer;
   const settings: AgentSettings = {
     ...t,
-    agentId: `agent-${account.address.slice(2, 8).toLowerCase()}-${s.meterId}`,
+    agentId,
     communityId: meter.communityId,
     meterId: s.meterId,
     household: {
@@ -153,7 +181,12 @@ for (const s of specs) {
   };
   agents.push({ agent: new TradingAgent(deps, saver), account: account.address, settings, deps });
 }
-const service = new AgentService(readPs, agents, log, () => template());
+const service = new AgentService(readPs, agents, log, () => template(), {
+  onCycle: hook
+    ? (m, st) => announceRefusals(hook, targets.get(m.settings.agentId)!, st.verdict?.refused ?? [])
+    : undefined,
+});
+hook?.register(service.registry);
 const server = createAgentsApi({
   service,
   auth: new SiweAuth(publicClient, env.AGENTS_SIWE_DOMAIN ?? "localhost:3000"),
@@ -168,16 +201,19 @@ server.listen(port, "127.0.0.1", () => {
       port: typeof a === "object" && a ? a.port : port,
       agents: agents.map((m) => m.settings.agentId),
       llm: Boolean(model),
+      notifier: hook ? env.NOTIFIER_URL : undefined,
     },
     "agents_ready",
   );
 });
 service.start(Number(env.AGENTS_INTERVAL_S ?? 30) * 1000);
-const stop = () => {
+const stop = async () => {
   service.stop();
+  await hook?.drain(3000); // what the last cycle did, if the notifier answers quickly
+  hook?.stop();
   server.close();
   saver.close();
   process.exit(0);
 };
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());

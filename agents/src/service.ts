@@ -42,17 +42,21 @@ export class AgentService {
   readonly #template: (
     address: Address,
   ) => Omit<AgentSettings, "agentId" | "meterId" | "communityId"> | undefined;
+  readonly #onCycle: ((m: ManagedAgent, s: AgentStateValue) => void) | undefined;
 
   constructor(
     ps: PowerShare,
     agents: ManagedAgent[],
     log: Logger,
     template: (address: Address) => Omit<AgentSettings, "agentId" | "meterId" | "communityId"> | undefined,
+    /** Called after each finished cycle (e.g. notify/announce.ts tells the risk refusals); must not throw. */
+    opts: { onCycle?: ((m: ManagedAgent, s: AgentStateValue) => void) | undefined } = {},
   ) {
     this.ps = ps;
     this.agents = agents;
     this.#log = log;
     this.#template = template;
+    this.#onCycle = opts.onCycle;
     const labelNames = ["agent"] as const;
     this.#cycles = new Counter({
       name: "agents_cycles_total",
@@ -94,6 +98,11 @@ export class AgentService {
       this.#cycles.inc({ agent: m.settings.agentId });
       this.#placed.inc({ agent: m.settings.agentId }, s.outcome?.placed ?? 0);
       this.#refused.inc({ agent: m.settings.agentId }, s.verdict?.refused.length ?? 0);
+      try {
+        this.#onCycle?.(m, s);
+      } catch (err) {
+        this.#log.warn({ agent: m.settings.agentId, err: String(err) }, "on_cycle_failed");
+      }
       return s;
     } catch (err) {
       this.#errors.inc({ agent: m.settings.agentId });
