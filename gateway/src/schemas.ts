@@ -3,24 +3,22 @@
  * goes out:
  *
  * - requests: the Beckn v2 transaction envelope (context fields) and the message shape of each
- *   action, with `select`/`init`/`confirm` orders checked against the core `Order` schema — so the
- *   guide's example requests pass as they are;
- * - answers: every on_* callback the gateway sends, checked against the core schemas and, inside,
- *   each attribute pack by its `@type` (EnergyResource, EnergyTradeOffer, EnergyTradeContract,
- *   EnergyOrderItem, EnergyTradeDelivery) from the vendored excerpts in vendor/deg/schema.
+ *   action, with `select`/`init`/`confirm` orders checked for what the gateway reads (IncomingOrder)
+ *   — so requests shaped as the guide's examples pass;
+ * - answers: every on_* callback the gateway sends, checked against the (closed) core schemas and,
+ *   inside, each attribute pack by its `@type` (EnergyResource, EnergyTradeOffer,
+ *   EnergyTradeContract, EnergyOrderItem, EnergyTradeDelivery).
+ *
+ * The schemas are the gateway's own (schema/beckn-schemas.ts, decision 0053).
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { parse as parseYaml } from "yaml";
+import { BECKN_CORE, ENERGY_PACKS } from "./schema/beckn-schemas.ts";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-const VENDOR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "vendor", "deg", "schema");
 const BASE = "https://schemas.powershare.local/beckn/";
-const CORE = `${BASE}core-v2.yaml`;
-const ENERGY = `${BASE}energy-trade.yaml`;
+const CORE = `${BASE}core.json`;
+const ENERGY = `${BASE}energy-packs.json`;
 
 export const REQUEST_ACTIONS = [
   "discover",
@@ -95,17 +93,17 @@ const requestMessage: Record<RequestAction, object> = {
   select: {
     type: "object",
     required: ["order"],
-    properties: { order: { $ref: `${CORE}#/components/schemas/Order` } },
+    properties: { order: { $ref: `${CORE}#/$defs/IncomingOrder` } },
   },
   init: {
     type: "object",
     required: ["order"],
-    properties: { order: { $ref: `${CORE}#/components/schemas/Order` } },
+    properties: { order: { $ref: `${CORE}#/$defs/IncomingOrder` } },
   },
   confirm: {
     type: "object",
     required: ["order"],
-    properties: { order: { $ref: `${CORE}#/components/schemas/Order` } },
+    properties: { order: { $ref: `${CORE}#/$defs/IncomingOrder` } },
   },
   status: { type: "object", required: ["order"], properties: { order: orderRef } },
   cancel: {
@@ -121,12 +119,12 @@ function callbackMessage(action: CallbackAction): object {
       ? {
           type: "object",
           required: ["catalogs"],
-          properties: { catalogs: { type: "array", items: { $ref: `${CORE}#/components/schemas/Catalog` } } },
+          properties: { catalogs: { type: "array", items: { $ref: `${CORE}#/$defs/Catalog` } } },
         }
       : {
           type: "object",
           required: ["order"],
-          properties: { order: { $ref: `${CORE}#/components/schemas/Order` } },
+          properties: { order: { $ref: `${CORE}#/$defs/Order` } },
         };
   return {
     type: "object",
@@ -137,7 +135,7 @@ function callbackMessage(action: CallbackAction): object {
         required: [...context([action]).required, "bpp_id", "bpp_uri"],
       },
       message: body,
-      error: { $ref: `${CORE}#/components/schemas/Error` },
+      error: { $ref: `${CORE}#/$defs/Error` },
     },
     anyOf: [{ required: ["message"] }, { required: ["error"] }],
   };
@@ -158,14 +156,8 @@ export class SchemaValidator {
   constructor() {
     this.ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
     addFormats(this.ajv);
-    this.ajv.addSchema({
-      $id: CORE,
-      ...(parseYaml(readFileSync(path.join(VENDOR, "core-v2.yaml"), "utf8")) as object),
-    });
-    this.ajv.addSchema({
-      $id: ENERGY,
-      ...(parseYaml(readFileSync(path.join(VENDOR, "energy-trade.yaml"), "utf8")) as object),
-    });
+    this.ajv.addSchema({ ...BECKN_CORE, $id: CORE });
+    this.ajv.addSchema({ ...ENERGY_PACKS, $id: ENERGY });
     for (const action of REQUEST_ACTIONS) {
       const schema = {
         $defs: { discoverMessage: requestMessage.discover },
@@ -177,9 +169,8 @@ export class SchemaValidator {
     }
     for (const action of CALLBACK_ACTIONS)
       this.callbacks.set(action, this.ajv.compile(callbackMessage(action)));
-    for (const pack of PACKS)
-      this.packs.set(pack, this.ajv.getSchema(`${ENERGY}#/components/schemas/${pack}`)!);
-    this.ackValidator = this.ajv.getSchema(`${CORE}#/components/schemas/AckResponse`)!;
+    for (const pack of PACKS) this.packs.set(pack, this.ajv.getSchema(`${ENERGY}#/$defs/${pack}`)!);
+    this.ackValidator = this.ajv.getSchema(`${CORE}#/$defs/AckResponse`)!;
   }
 
   /** Problems with a request body for `action` (empty when valid). */
@@ -202,7 +193,7 @@ export class SchemaValidator {
 
   /** Problems with catalogs (as published by catalog_publish), the attribute packs included. */
   catalogs(list: unknown): ValidationProblem[] {
-    const v = this.ajv.getSchema(`${CORE}#/components/schemas/Catalog`)!;
+    const v = this.ajv.getSchema(`${CORE}#/$defs/Catalog`)!;
     if (!Array.isArray(list)) return [{ path: "/", message: "must be an array of catalogs" }];
     const found: ValidationProblem[] = [];
     list.forEach((c, i) => {
