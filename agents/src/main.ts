@@ -13,7 +13,8 @@
  *   AGENTS_MAX                most agents (default 4)
  *   AGENTS_PORT               HTTP port (default 9490; 0 = any)
  *   AGENTS_INTERVAL_S         seconds between cycles (default 30)
- *   AGENTS_DB                 node:sqlite checkpoint file (default .agents.sqlite)
+ *   AGENTS_DB                 node:sqlite checkpoint file (default .agents.sqlite), unless DATABASE_URL
+ *   DATABASE_URL              PostgreSQL for the checkpoints instead (schema AGENTS_PG_SCHEMA, default agents)
  *   AGENTS_SIWE_DOMAIN        the domain SIWE messages must name (default localhost:3000, the dApp)
  *   AGENTS_RETAIL, AGENTS_FEED_IN   tariffs in USDC per kWh (default 0.30 / 0.08)
  *   LLM_BASE_URL, LLM_MODEL, LLM_API_KEY   optional OpenAI-compatible planner and chat model
@@ -46,7 +47,7 @@ import { devAccount } from "@powershare/contracts/sdk/testing";
 import { TradingAgent } from "./agent.ts";
 import { AgentIO, SharedReads } from "./chain/agent-io.ts";
 import type { AgentDeps, AgentSettings } from "./graph/agent-graph.ts";
-import { NodeSqliteSaver } from "./graph/sqlite-checkpointer.ts";
+import { checkpointerFromEnv } from "./graph/checkpointer.ts";
 import { createAgentsApi } from "./http/server.ts";
 import { SiweAuth } from "./http/siwe-auth.ts";
 import { llmPlanner, modelFromEnv } from "./llm/planner.ts";
@@ -136,7 +137,10 @@ const template = () => ({
   },
 });
 const model = await modelFromEnv(env);
-const saver = new NodeSqliteSaver(env.AGENTS_DB ?? ".agents.sqlite");
+const store = await checkpointerFromEnv(env, (err) =>
+  log.warn({ err: String(err) }, "checkpoint_pool_error"),
+).catch((err: Error) => fail(err.message));
+const saver = store.saver;
 const shared = new SharedReads(readPs);
 if (!env.NOTIFIER_URL !== !env.NOTIFIER_HOOK_TOKEN)
   fail("set both NOTIFIER_URL and NOTIFIER_HOOK_TOKEN to announce the agents' actions, or neither");
@@ -201,6 +205,7 @@ server.listen(port, "127.0.0.1", () => {
       port: typeof a === "object" && a ? a.port : port,
       agents: agents.map((m) => m.settings.agentId),
       llm: Boolean(model),
+      checkpoints: `${store.kind} ${store.location}`,
       notifier: hook ? env.NOTIFIER_URL : undefined,
     },
     "agents_ready",
@@ -212,7 +217,7 @@ const stop = async () => {
   await hook?.drain(3000); // what the last cycle did, if the notifier answers quickly
   hook?.stop();
   server.close();
-  saver.close();
+  await store.close().catch(() => undefined);
   process.exit(0);
 };
 process.on("SIGINT", () => void stop());
