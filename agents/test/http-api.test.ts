@@ -51,21 +51,28 @@ async function orders(i: number) {
   return (await ps.ordersOf(devAccount(i).address)).length;
 }
 
-async function siwe(i: number, nonce?: string): Promise<string> {
-  const n =
-    nonce ??
-    ((await (await fetch(`${base}/agents/auth/nonce`, { method: "POST" })).json()) as { nonce: string })
-      .nonce;
+async function newNonce(): Promise<string> {
+  return ((await (await fetch(`${base}/agents/auth/nonce`, { method: "POST" })).json()) as { nonce: string })
+    .nonce;
+}
+
+async function siwe(
+  i: number,
+  nonce?: string,
+  o: { expirationTime?: Date; domain?: string; signer?: number } = {},
+): Promise<string> {
+  const n = nonce ?? (await newNonce());
   const account = devAccount(i);
   const message = createSiweMessage({
-    domain: DOMAIN,
+    domain: o.domain ?? DOMAIN,
     address: account.address,
     uri: `https://${DOMAIN}`,
     version: "1",
     chainId: 31337,
     nonce: n,
+    ...(o.expirationTime ? { expirationTime: o.expirationTime } : {}),
   });
-  const signature = await account.signMessage({ message });
+  const signature = await devAccount(o.signer ?? i).signMessage({ message });
   return `SIWE ${Buffer.from(JSON.stringify({ message, signature })).toString("base64url")}`;
 }
 
@@ -199,5 +206,99 @@ describe("agents HTTP API", () => {
     const answer = (await c.json()) as { source: string; answer: string };
     expect(answer.source).toBe("template");
     expect(answer.answer).toMatch(/Community \d+/);
+  });
+
+  it("refuses expired, replayed, wrong-domain and forged sign-ins and oversize bodies: clear 4xx, nothing sent", async () => {
+    const before = await orders(OWNER);
+    const expectError = async (r: Response, status: number, message: RegExp) => {
+      expect(r.status).toBe(status);
+      expect(r.headers.get("content-type")).toMatch(/application\/json/);
+      const body = (await r.json()) as { error: string; message: string };
+      expect(body.message).toMatch(message);
+    };
+    // a message whose expirationTime has passed
+    await expectError(
+      await post(
+        "/agents/energy-trading/process",
+        {},
+        await siwe(OWNER, undefined, { expirationTime: new Date(Date.now() - 60_000) }),
+      ),
+      401,
+      /does not verify/,
+    );
+    // a sign-in that expires while in use: good once, then refused
+    const short = await siwe(OWNER, undefined, { expirationTime: new Date(Date.now() + 2_500) });
+    expect((await post("/agents/session-history", {}, short)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 3_000));
+    await expectError(await post("/agents/energy-trading/process", {}, short), 401, /expired; sign in again/);
+    // a nonce already used by another sign-in
+    const nonce = await newNonce();
+    expect((await post("/agents/session-history", {}, await siwe(OWNER, nonce))).status).toBe(200);
+    await expectError(
+      await post("/agents/energy-trading/process", {}, await siwe(OWNER, nonce)),
+      401,
+      /nonce is unknown, used or expired/,
+    );
+    // signed for another site
+    await expectError(
+      await post(
+        "/agents/energy-trading/process",
+        {},
+        await siwe(OWNER, undefined, { domain: "evil.example" }),
+      ),
+      401,
+      /for evil\.example, not agents\.test/,
+    );
+    // the owner's address signed by someone else's key
+    await expectError(
+      await post("/agents/energy-trading/process", {}, await siwe(OWNER, undefined, { signer: STRANGER })),
+      401,
+      /does not verify/,
+    );
+    // no sign-in at all for the history; a token that is not base64url JSON
+    await expectError(await post("/agents/session-history", {}), 401, /needs Sign-In with Ethereum/);
+    await expectError(
+      await post("/agents/session-history", {}, "SIWE %%%"),
+      401,
+      /not base64url-encoded JSON/,
+    );
+    // bodies: too large, wrong types, unknown fields, not JSON
+    await expectError(
+      await post(
+        "/agents/energy-trading/process",
+        { meterId: 1, pad: "x".repeat(20_000) },
+        await siwe(OWNER),
+      ),
+      413,
+      /larger than 16384 bytes/,
+    );
+    await expectError(
+      await post("/agents/session-history", { limit: "ten" }, await siwe(OWNER)),
+      400,
+      /limit/,
+    );
+    await expectError(
+      await post("/agents/energy-trading/process", { meterId: -3 }, await siwe(OWNER)),
+      400,
+      /meterId/,
+    );
+    await expectError(await post("/agents/assistant/chat", "[1,2"), 400, /not valid JSON/);
+    await expectError(
+      await post("/agents/assistant/chat", { message: "hi", admin: true }),
+      400,
+      /admin|Unrecognized/i,
+    );
+    // an unknown address: 404 with the reason, and a meter the owner's agent does not trade
+    await expectError(
+      await fetch(`${base}/agents/energy-trading/recommendations/${devAccount(18).address}`),
+      404,
+      /no active meter is registered/,
+    );
+    await expectError(
+      await post("/agents/energy-trading/process", { meterId: 999 }, await siwe(OWNER)),
+      403,
+      /with meter 999/,
+    );
+    expect(await orders(OWNER)).toBe(before);
   });
 });

@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
-import { llmPlanner, PlannerError } from "../src/llm/planner.ts";
+import { AIMessage, ToolMessage } from "@langchain/core/messages";
+import { llmPlanner, PlannerError, type PlannerReads } from "../src/llm/planner.ts";
+import { calls, ScriptedToolModel, toolResult } from "./support/scripted-model.ts";
 import { checkPlan, type RiskContext, type RiskLimits } from "../src/risk/limits.ts";
 import type { DecisionInput } from "../src/strategy/types.ts";
 
@@ -102,5 +104,125 @@ describe("LLM planner", () => {
       /did not answer within 200 ms/,
     );
     expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  describe("with tools", () => {
+    const reads: PlannerReads & { log: string[] } = {
+      log: [],
+      async book(marketId) {
+        this.log.push(`book ${marketId}`);
+        return { bids: [{ pricePerKwh: 180_000, wh: 400 }], asks: [{ pricePerKwh: 250_000, wh: 900 }] };
+      },
+      async balances() {
+        this.log.push("balances");
+        return { free: 42_000_000, locked: 0, wallet: 5 };
+      },
+      async orders() {
+        this.log.push("orders");
+        return [];
+      },
+    };
+
+    it("reads through the tools, gets their results back, then proposes a typed plan", async () => {
+      reads.log.length = 0;
+      const model = new ScriptedToolModel((messages, n) => {
+        if (n === 0)
+          return calls(
+            { name: "read_forecast", args: {} },
+            { name: "read_balances", args: {} },
+            { name: "read_own_orders", args: {} },
+          );
+        if (n === 1) return calls({ name: "read_market_book", args: { slotStart: S } });
+        const f = toolResult<{ slotStart: number; netWh: number; marginWh: number }[]>(
+          messages,
+          "read_forecast",
+        )!;
+        const book = toolResult<{ asks: { pricePerKwh: number }[] }>(messages, "read_market_book")!;
+        const bal = toolResult<{ free: number }>(messages, "read_balances")!;
+        expect(bal.free).toBe(42_000_000);
+        return calls({
+          name: "propose_plan",
+          args: {
+            orders: [
+              {
+                slotStart: f[0]!.slotStart,
+                side: "sell",
+                pricePerKwh: book.asks[0]!.pricePerKwh - 1000,
+                amountWh: f[0]!.netWh - f[0]!.marginWh,
+                reason: "undercut the best ask",
+              },
+            ],
+            summary: "sell the surplus",
+          },
+        });
+      });
+      const plan = await llmPlanner({ model })(INPUT, { reads, limits: LIMITS });
+      expect(model.boundTools).toEqual([
+        "read_market_book",
+        "read_balances",
+        "read_own_orders",
+        "read_forecast",
+        "propose_plan",
+      ]);
+      expect(model.conversations).toHaveLength(3);
+      expect(reads.log).toEqual(["balances", "orders", "book m1"]);
+      expect(plan.place).toEqual([
+        expect.objectContaining({ marketId: "m1", side: "sell", tick: 249, amountWh: 740 }),
+      ]);
+      expect(plan.notes[0]).toMatch(
+        /llm read: read_forecast, read_balances, read_own_orders, read_market_book/,
+      );
+      expect(checkPlan(plan, LIMITS, CTX).approved.place).toHaveLength(1);
+    });
+
+    it("tells the model a proposal that misses the schema or an unknown tool, and takes its corrected plan", async () => {
+      const model = new ScriptedToolModel((_m, n) =>
+        n === 0
+          ? calls(
+              { name: "sell_everything", args: {} },
+              {
+                name: "propose_plan",
+                args: { orders: [{ slotStart: S, side: "sell", pricePerKwh: "cheap" }] },
+              },
+            )
+          : calls({
+              name: "propose_plan",
+              args: { orders: [{ slotStart: S, side: "sell", pricePerKwh: 200_000, amountWh: 500 }] },
+            }),
+      );
+      const plan = await llmPlanner({ model })(INPUT, { reads });
+      const errors = model.conversations[1]!.filter((m): m is ToolMessage => m instanceof ToolMessage);
+      expect(errors.map((m) => m.content)).toEqual([
+        'no tool named "sell_everything"',
+        expect.stringMatching(/does not fit the schema: orders\.0\.pricePerKwh/),
+      ]);
+      expect(plan.place).toEqual([expect.objectContaining({ tick: 200, amountWh: 500 })]);
+    });
+
+    it("gives up after its step bound when the model only reads, and on garbage text", async () => {
+      const reader = new ScriptedToolModel(() => calls({ name: "read_balances", args: {} }));
+      await expect(llmPlanner({ model: reader, maxSteps: 4 })(INPUT, { reads })).rejects.toThrow(
+        /no plan within 4 steps/,
+      );
+      expect(reader.conversations).toHaveLength(4);
+      const chatty = new ScriptedToolModel(() =>
+        calls(...Array.from({ length: 9 }, () => ({ name: "read_forecast", args: {} }))),
+      );
+      await expect(llmPlanner({ model: chatty, maxToolCalls: 16 })(INPUT, { reads })).rejects.toThrow(
+        /more than 16 tool calls/,
+      );
+      const prose = new ScriptedToolModel(() => new AIMessage("Buy low, sell high!"));
+      await expect(llmPlanner({ model: prose })(INPUT, { reads })).rejects.toBeInstanceOf(PlannerError);
+    });
+
+    it("aborts a model that hangs, within the deadline", async () => {
+      const slow = new ScriptedToolModel(() => calls({ name: "read_balances", args: {} }), 30_000);
+      const started = Date.now();
+      await expect(llmPlanner({ model: slow, timeoutMs: 250 })(INPUT, { reads })).rejects.toThrow(
+        /did not answer within 250 ms/,
+      );
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(slow.aborted).toBe(1);
+    });
   });
 });

@@ -35,6 +35,8 @@ import type {
   Strategy,
   Tariffs,
 } from "../strategy/types.ts";
+import type { PlannerContext } from "../llm/planner.ts";
+import { sdkReads } from "../llm/reads.ts";
 import { emptyMemory, pruneMemory, type AgentMemory } from "./memory.ts";
 
 export interface HouseholdDevice {
@@ -60,7 +62,7 @@ export interface AgentSettings {
 }
 
 /** A planner other than the strategy (the LLM); its plan passes the same risk node. */
-export type Planner = (input: DecisionInput) => Promise<Plan>;
+export type Planner = (input: DecisionInput, ctx: PlannerContext) => Promise<Plan>;
 
 export interface AgentDeps {
   io: AgentIO;
@@ -237,7 +239,10 @@ export function buildAgentGraph(deps: AgentDeps) {
     const input = decisionInput(state, settings);
     if (deps.planner) {
       try {
-        const plan = await deps.planner(input);
+        const reads = sdkReads(io, [
+          ...new Set([...Object.keys(state.memory.orders), ...input.own.map((x) => x.orderId)]),
+        ]);
+        const plan = await deps.planner(input, { reads, limits: settings.limits });
         return { plan };
       } catch (err) {
         log?.warn({ agent: settings.agentId, err: String(err) }, "planner_failed_fallback_to_strategy");
