@@ -21,7 +21,17 @@ export {
   deployments,
 } from "./generated/abis.ts";
 export type { AddressBook, AddressBookEntry, Hex } from "./types.ts";
-export { PERMIT_TYPES, REPORT_TYPES, reportDomain, type MeterReport } from "./typed-data.ts";
+export {
+  METER_CERTIFICATE_TYPES,
+  PERMIT_TYPES,
+  REPORT_TYPES,
+  SILENCE_TYPES,
+  meterCertificateTypedData,
+  reportDomain,
+  type MeterCertificate,
+  type MeterReport,
+  type SignedMeterCertificate,
+} from "./typed-data.ts";
 
 /** Chain ids PowerShare deploys to. */
 export const CHAIN_IDS = { polygon: 137, amoy: 80002, hardhat: 31337 } as const;

@@ -29,6 +29,65 @@ export function reportDomain(chainId: number, settlement: Address): TypedDataDom
   return { name: "PowerShare", version: "1", chainId, verifyingContract: settlement };
 }
 
+/**
+ * A meter certificate, as DeliverySettlement.MeterCertificate: the community's meter registrar (an
+ * installer, never the owner) vouches for the meter's device key and rated power. Signed under
+ * `reportDomain` (the DeliverySettlement contract); `DeliverySettlement.registerMeter(certificate,
+ * signature)` registers the meter.
+ */
+export interface MeterCertificate {
+  communityId: number;
+  owner: Address;
+  /** Communities.MeterKind: 0 producer, 1 consumer, 2 prosumer, 3 storage. */
+  kind: number;
+  capacityW: number;
+  deviceKey: Address;
+  /** Unix seconds: the last second the certificate may be used. */
+  deadline: number;
+}
+
+export const METER_CERTIFICATE_TYPES = {
+  MeterCertificate: [
+    { name: "communityId", type: "uint32" },
+    { name: "owner", type: "address" },
+    { name: "kind", type: "uint8" },
+    { name: "capacityW", type: "uint32" },
+    { name: "deviceKey", type: "address" },
+    { name: "deadline", type: "uint40" },
+  ],
+} as const;
+
+/**
+ * A batch of silence attestations, as DeliverySettlement.attestSilence: the meters that sold in the
+ * slot's market and sent the oracle no reading. Signed under `reportDomain` like report batches.
+ */
+export const SILENCE_TYPES = {
+  SilenceBatch: [
+    { name: "slotStart", type: "uint40" },
+    { name: "meterIds", type: "uint32[]" },
+  ],
+} as const;
+
+/** The typed data a registrar signs for `certificate` (pass to `signTypedData`). */
+export function meterCertificateTypedData(
+  chainId: number,
+  settlement: Address,
+  certificate: MeterCertificate,
+) {
+  return {
+    domain: reportDomain(chainId, settlement),
+    types: METER_CERTIFICATE_TYPES,
+    primaryType: "MeterCertificate" as const,
+    message: certificate,
+  };
+}
+
+/** A certificate with its registrar's signature, as the registrar hands it to the meter's owner. */
+export interface SignedMeterCertificate {
+  certificate: MeterCertificate;
+  signature: `0x${string}`;
+}
+
 /** EIP-2612 permit types. */
 export const PERMIT_TYPES = {
   Permit: [

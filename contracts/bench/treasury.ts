@@ -83,7 +83,8 @@ for (const w of members.slice(1))
   await market.write.admit([communityId, w.account.address], { account: members[0]!.account });
 const [seller, buyer] = [members[0]!, members[1]!];
 for (const w of [seller, buyer]) {
-  await market.write.registerMeter([communityId, 2, 10_000, w.account.address], { account: w.account });
+  // The deployer holds the settlement role here and registers the meters directly.
+  await market.write.registerMeter([w.account.address, communityId, 2, 10_000, w.account.address]);
   await usdc.write.mint([w.account.address, 10n ** 12n]);
   await usdc.write.approve([market.address, maxUint256], { account: w.account });
   await market.write.deposit([10n ** 10n], { account: w.account });

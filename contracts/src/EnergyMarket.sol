@@ -23,7 +23,8 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
 
     /// @notice May pause and unpause the market.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
-    /// @notice The delivery-settlement contract: moves a settled market's escrow.
+    /// @notice The delivery-settlement contract: moves a settled market's escrow and registers the
+    /// meters its registrars certified.
     bytes32 public constant SETTLER_ROLE = keccak256("SETTLER_ROLE");
     /// @notice The treasury governor: spends a community treasury after a passed vote. Its admin
     /// role is held by nobody, so no admin can grant it; `setTreasuryGovernor` grants it once.
@@ -205,6 +206,10 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
     function _checkOrderEntry(uint32 communityId, uint8 halted) internal view override {
         _requireNotPaused();
         if (halted != 0) revert OrderEntryHalted(communityId);
+    }
+
+    function _checkMeterRegistration() internal view override {
+        _checkRole(SETTLER_ROLE);
     }
 
     function _beforeCreateCommunity() internal view override {

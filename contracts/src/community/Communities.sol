@@ -147,6 +147,10 @@ abstract contract Communities {
     error InvalidReferencePrice(int256 answer);
     error PriceOutsideBand(uint256 price, uint256 referencePrice, uint16 bandBps);
 
+    /// @dev Reverts unless the caller may register meters (the delivery-settlement contract, which
+    /// checks the meter registrar's certificate first).
+    function _checkMeterRegistration() internal view virtual;
+
     /// @dev Hook: refuses new communities while the market is paused.
     function _beforeCreateCommunity() internal view virtual;
 
@@ -308,25 +312,31 @@ abstract contract Communities {
         emit CommunityAdminChanged(communityId, admin);
     }
 
-    /// @notice Registers a meter of the caller in a community the caller is a member of.
+    /// @notice Registers a meter of `owner`, a member of the community (delivery-settlement
+    /// contract only). Owners register through `DeliverySettlement.registerMeter` with a
+    /// certificate from the community's meter registrar, so that no seller picks its own meter's
+    /// device key and capacity.
+    /// @param owner The meter's owner.
     /// @param communityId The community the meter is connected in.
     /// @param kind Producer, consumer, prosumer or storage.
     /// @param capacityW The meter's rated power, in W.
     /// @param deviceKey The address of the key the device signs its readings with.
     /// @return meterId The new meter's id.
     function registerMeter(
+        address owner,
         uint32 communityId,
         MeterKind kind,
         uint32 capacityW,
         address deviceKey
     ) external returns (uint32 meterId) {
+        _checkMeterRegistration();
         _community(communityId);
-        if (!isMember(communityId, msg.sender)) revert NotMember(communityId, msg.sender);
+        if (!isMember(communityId, owner)) revert NotMember(communityId, owner);
         if (capacityW == 0) revert InvalidMeter("capacityW");
         if (deviceKey == address(0)) revert InvalidMeter("deviceKey");
         meterId = ++meterCount;
-        _meters[meterId] = Meter(msg.sender, communityId, kind, true, 0, deviceKey, capacityW);
-        emit MeterRegistered(meterId, msg.sender, communityId, uint8(kind), capacityW, deviceKey);
+        _meters[meterId] = Meter(owner, communityId, kind, true, 0, deviceKey, capacityW);
+        emit MeterRegistered(meterId, owner, communityId, uint8(kind), capacityW, deviceKey);
     }
 
     /// @notice Transfers a meter to another member of its community (meter owner).

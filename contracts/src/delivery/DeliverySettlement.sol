@@ -10,7 +10,8 @@ import {EnergyMarket} from "../EnergyMarket.sol";
 import {MarketTotals, Position, Sale} from "../market/MarketTypes.sol";
 
 /// @title DeliverySettlement
-/// @notice Meter reports signed by k of n oracle signers, pooled settlement of each market against
+/// @notice Meter admission (certificates from each community's meter registrar), meter reports and
+/// silence attestations signed by k of n oracle signers, pooled settlement of each market against
 /// them, and every seller's delivery record.
 /// @dev Order of steps for a market (community, slot):
 ///  1. Gate: matching stops. Anyone claims the maker orders (`EnergyMarket.claim`), which makes every
@@ -20,7 +21,11 @@ import {MarketTotals, Position, Sale} from "../market/MarketTypes.sol";
 ///  3. Deadline: once every fill is attributed, anyone settles each seller meter (`settleSeller`):
 ///     with delivery ratio r = min(1, exported / sold) the seller gets proceeds × r less the community
 ///     fee, the rest of its proceeds and the share (1 − r) of its bond go to the market's refund pool.
-///     No report: full refund, bond released, no penalty, reputation untouched.
+///     A meter the oracles attested silent (`attestSilence`: it sold but sent no reading) settles
+///     exactly as one that delivered nothing: its bond is slashed and its record gains the sale with
+///     nothing delivered. No report and no attestation by the deadline means the oracles were down:
+///     the buyers are refunded in full, the bond is released, nobody is slashed and reputation is
+///     untouched (decision 0023).
 ///  4. When every seller meter is settled the refund pool is final; each buyer claims
 ///     pool × paid / tradedValue (`claimRefund`). The last claim's rounding dust goes to the treasury.
 /// Every step is permissionless and idempotent; funds move only inside EnergyMarket balances.
@@ -38,12 +43,25 @@ contract DeliverySettlement is AccessControl, EIP712 {
         )
     );
 
+    /// @notice A batch of silence attestations: meters that sold in `slotStart`'s market and sent
+    /// no reading for the slot.
+    bytes32 public constant SILENCE_BATCH_TYPEHASH = keccak256(
+        "SilenceBatch(uint40 slotStart,uint32[] meterIds)"
+    );
+
+    /// @notice EIP-712 type of a meter certificate: the community's meter registrar (an installer
+    /// or the grid operator, never the meter's owner) vouches for the device key and rated power of
+    /// the owner's meter.
+    bytes32 public constant METER_CERTIFICATE_TYPEHASH = keccak256(
+        "MeterCertificate(uint32 communityId,address owner,uint8 kind,uint32 capacityW,address deviceKey,uint40 deadline)"
+    );
+
     /// @notice Prior added to every seller's record so newcomers start reasonable: 8 of 10 kWh.
     uint256 public constant PRIOR_COMMITTED_WH = 10_000;
     uint256 public constant PRIOR_DELIVERED_WH = 8_000;
 
-    /// @notice Largest energies a report can carry (2.1 GWh imported, 4.3 GWh exported per slot).
-    uint256 public constant MAX_IMPORTED_WH = (1 << 31) - 1;
+    /// @notice Largest energies a report can carry (1.07 GWh imported, 4.3 GWh exported per slot).
+    uint256 public constant MAX_IMPORTED_WH = (1 << 30) - 1;
     uint256 public constant MAX_EXPORTED_WH = (1 << 32) - 1;
 
     /// @notice A meter's measurement for one slot.
@@ -52,6 +70,16 @@ contract DeliverySettlement is AccessControl, EIP712 {
         uint40 slotStart;
         uint64 importedWh;
         uint64 exportedWh;
+    }
+
+    /// @notice A meter as its registrar certified it; `kind` as Communities.MeterKind.
+    struct MeterCertificate {
+        uint32 communityId;
+        address owner;
+        uint8 kind;
+        uint32 capacityW;
+        address deviceKey;
+        uint40 deadline; // the last second the certificate may be used
     }
 
     /// @notice A seller's delivery record over all its settled sales.
@@ -87,14 +115,22 @@ contract DeliverySettlement is AccessControl, EIP712 {
     uint16 public threshold;
 
     // Four reports per word: (meterId >> 2) << 40 | slotStart => lane (meterId & 3) of 64 bits,
-    // each `1 << 63 | importedWh << 32 | exportedWh`. Oracles post meters in ascending order, so a
+    // each `1 << 63 | importedWh << 32 | exportedWh`, or `1 << 63 | 1 << 62` for a meter attested
+    // silent (which reads as zero energy). Oracles post meters in ascending order, so a
     // batch pays one fresh word per four meters.
     mapping(uint256 key => uint256) internal _reports;
     mapping(uint256 marketId => MarketSettlement) internal _settlements;
     mapping(uint256 marketId => mapping(uint32 meterId => bool)) public sellerSettled;
     mapping(uint256 marketId => mapping(address buyer => bool)) public refundClaimed;
     mapping(address seller => Reputation) internal _reputation;
+    /// @notice The account that certifies a community's meters; zero: the community's admin.
+    mapping(uint32 communityId => address) public meterRegistrar;
+    /// @notice Certificates already used (by digest): each registers one meter. That a device key
+    /// serves one meter only is the registrar's to ensure (it knows its devices).
+    mapping(bytes32 digest => bool) public certificateUsed;
 
+    /// @notice The community's meters are certified by `registrar` from now on (zero: its admin).
+    event MeterRegistrarSet(uint32 indexed communityId, address indexed registrar);
     event OracleSignerSet(address indexed signer, bool enabled);
     event ThresholdSet(uint16 threshold);
     event MeterReported(
@@ -115,10 +151,18 @@ contract DeliverySettlement is AccessControl, EIP712 {
         uint256 refunded,
         uint256 bondSlashed
     );
+    /// @notice The oracles attested that the meter sent no reading for the slot: it settles as
+    /// having delivered nothing.
+    event MeterSilent(uint32 indexed meterId, uint40 indexed slotStart);
     event RefundPoolFinal(uint256 indexed marketId, uint256 refundPool, uint256 tradedValue);
     event RefundClaimed(uint256 indexed marketId, address indexed buyer, uint256 paid, uint256 refund);
     event ReputationUpdated(address indexed seller, uint256 committedWh, uint256 deliveredWh);
 
+    error NotCommunityAdmin(uint32 communityId, address account);
+    error CertificateExpired(uint40 deadline);
+    error InvalidMeterCertificate(address registrar);
+    error SelfCertifiedMeter(uint32 communityId, address owner);
+    error CertificateUsed(bytes32 digest);
     error InvalidThreshold(uint16 threshold, uint16 signerCount);
     error NotEnoughSignatures(uint256 given, uint16 threshold);
     error SignersNotSorted(address signer);
@@ -146,6 +190,75 @@ contract DeliverySettlement is AccessControl, EIP712 {
         reportWindow = reportWindow_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(ORACLE_ADMIN_ROLE, admin);
+    }
+
+    // ---------------------------------------------------------------- meter admission
+
+    /// @notice Names the account that certifies a community's meters (the community's admin): an
+    /// installer's key or a contract (ERC-1271). Zero hands the task back to the admin.
+    /// @param communityId The community.
+    /// @param registrar The registrar.
+    function setMeterRegistrar(uint32 communityId, address registrar) external {
+        if (market.community(communityId).admin != msg.sender) {
+            revert NotCommunityAdmin(communityId, msg.sender);
+        }
+        meterRegistrar[communityId] = registrar;
+        emit MeterRegistrarSet(communityId, registrar);
+    }
+
+    /// @notice The account whose certificates admit a community's meters: its meter registrar, or
+    /// its admin if none is set.
+    function registrarOf(uint32 communityId) public view returns (address registrar) {
+        registrar = meterRegistrar[communityId];
+        if (registrar == address(0)) registrar = market.community(communityId).admin;
+    }
+
+    /// @notice The EIP-712 digest a registrar signs to certify a meter.
+    function certificateDigest(MeterCertificate calldata c) public view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        METER_CERTIFICATE_TYPEHASH,
+                        c.communityId,
+                        c.owner,
+                        c.kind,
+                        c.capacityW,
+                        c.deviceKey,
+                        c.deadline
+                    )
+                )
+            );
+    }
+
+    /// @notice Registers a meter in EnergyMarket as its community's registrar certified it (anyone
+    /// may submit; the meter goes to `c.owner`, who must be a member). The registrar must not be
+    /// the owner: no seller vouches for its own meter's device key and capacity. Each certificate
+    /// registers one meter.
+    /// @param c The certificate.
+    /// @param signature The registrar's signature over `certificateDigest(c)` (ECDSA, or ERC-1271
+    /// for a contract registrar).
+    /// @return meterId The new meter's id.
+    function registerMeter(
+        MeterCertificate calldata c,
+        bytes calldata signature
+    ) external returns (uint32 meterId) {
+        if (block.timestamp > c.deadline) revert CertificateExpired(c.deadline);
+        bytes32 digest = certificateDigest(c);
+        if (certificateUsed[digest]) revert CertificateUsed(digest);
+        address registrar = registrarOf(c.communityId);
+        if (registrar == c.owner) revert SelfCertifiedMeter(c.communityId, c.owner);
+        if (!SignatureChecker.isValidSignatureNow(registrar, digest, signature)) {
+            revert InvalidMeterCertificate(registrar);
+        }
+        certificateUsed[digest] = true;
+        meterId = market.registerMeter(
+            c.owner,
+            c.communityId,
+            Communities.MeterKind(c.kind),
+            c.capacityW,
+            c.deviceKey
+        );
     }
 
     // ---------------------------------------------------------------- oracle set
@@ -195,6 +308,16 @@ contract DeliverySettlement is AccessControl, EIP712 {
             );
     }
 
+    /// @notice The EIP-712 digest the oracle signers sign for a batch of silence attestations.
+    function silenceDigest(uint40 slotStart, uint32[] calldata meterIds) public view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(SILENCE_BATCH_TYPEHASH, slotStart, keccak256(abi.encodePacked(meterIds)))
+                )
+            );
+    }
+
     /// @notice Records a batch of meter reports signed by at least `threshold` oracle signers.
     /// @dev Signers are passed in strictly ascending order (no duplicates). Each report must be for
     /// a registered meter and a slot that has ended, within the reporting window, and not yet
@@ -208,19 +331,7 @@ contract DeliverySettlement is AccessControl, EIP712 {
         bytes[] calldata signatures
     ) external {
         if (reports.length == 0) revert EmptyBatch();
-        if (signers.length != signatures.length) revert SignatureLengthMismatch();
-        if (signers.length < threshold || threshold == 0)
-            revert NotEnoughSignatures(signers.length, threshold);
-        bytes32 digest = batchDigest(reports);
-        address previous;
-        for (uint256 i; i < signers.length; ++i) {
-            address signer = signers[i];
-            if (signer <= previous) revert SignersNotSorted(signer);
-            if (!isOracleSigner[signer]) revert NotOracleSigner(signer);
-            if (!SignatureChecker.isValidSignatureNow(signer, digest, signatures[i]))
-                revert InvalidSignature(signer);
-            previous = signer;
-        }
+        _checkSignatures(batchDigest(reports), signers, signatures);
         uint32[] memory meterIds = new uint32[](reports.length);
         for (uint256 i; i < reports.length; ++i) meterIds[i] = reports[i].meterId;
         uint256[] memory slotLengths = market.meterSlotLengths(meterIds);
@@ -230,19 +341,81 @@ contract DeliverySettlement is AccessControl, EIP712 {
             if (r.importedWh > MAX_IMPORTED_WH || r.exportedWh > MAX_EXPORTED_WH) {
                 revert ReportOutOfRange(r.meterId, r.slotStart);
             }
-            uint256 slotEnd = uint256(r.slotStart) + slotLengths[i];
-            if (block.timestamp < slotEnd) revert SlotNotEnded(r.meterId, r.slotStart);
-            if (block.timestamp >= slotEnd + reportWindow) revert ReportTooLate(r.meterId, r.slotStart);
-            uint256 key = (uint256(r.meterId >> 2) << 40) | r.slotStart;
-            uint256 shift = uint256(r.meterId & 3) << 6;
-            uint256 word = _reports[key];
-            if ((word >> shift) & (1 << 63) != 0) revert ReportExists(r.meterId, r.slotStart);
-            _reports[key] = word | (((1 << 63) | (uint256(r.importedWh) << 32) | r.exportedWh) << shift);
+            _store(
+                r.meterId,
+                r.slotStart,
+                slotLengths[i],
+                (1 << 63) | (uint256(r.importedWh) << 32) | r.exportedWh
+            );
             emit MeterReported(r.meterId, r.slotStart, r.importedWh, r.exportedWh);
         }
     }
 
-    /// @notice A meter's report for a slot.
+    /// @notice Records that meters sent no reading for a slot, signed by at least `threshold`
+    /// oracle signers. The oracles attest silence for every meter that sold in the slot's market
+    /// and whose device sent them nothing; settlement treats such a meter as having delivered
+    /// nothing (bond slashed, reputation charged). A meter has either a report or an attestation
+    /// for a slot, never both; the same window and checks as `submitReports` apply.
+    /// @param slotStart The slot.
+    /// @param meterIds The silent meters.
+    /// @param signers The signers, strictly ascending.
+    /// @param signatures One signature per signer over `silenceDigest(slotStart, meterIds)`.
+    function attestSilence(
+        uint40 slotStart,
+        uint32[] calldata meterIds,
+        address[] calldata signers,
+        bytes[] calldata signatures
+    ) external {
+        if (meterIds.length == 0) revert EmptyBatch();
+        _checkSignatures(silenceDigest(slotStart, meterIds), signers, signatures);
+        uint256[] memory slotLengths = market.meterSlotLengths(meterIds);
+        for (uint256 i; i < meterIds.length; ++i) {
+            if (slotLengths[i] == 0) revert UnknownMeter(meterIds[i]);
+            _store(meterIds[i], slotStart, slotLengths[i], (1 << 63) | (1 << 62));
+            emit MeterSilent(meterIds[i], slotStart);
+        }
+    }
+
+    /// @dev Reverts unless `signers` (strictly ascending, at least `threshold` oracle signers) all
+    /// signed `digest`.
+    function _checkSignatures(
+        bytes32 digest,
+        address[] calldata signers,
+        bytes[] calldata signatures
+    ) private view {
+        if (signers.length != signatures.length) revert SignatureLengthMismatch();
+        if (signers.length < threshold || threshold == 0)
+            revert NotEnoughSignatures(signers.length, threshold);
+        address previous;
+        for (uint256 i; i < signers.length; ++i) {
+            address signer = signers[i];
+            if (signer <= previous) revert SignersNotSorted(signer);
+            if (!isOracleSigner[signer]) revert NotOracleSigner(signer);
+            if (!SignatureChecker.isValidSignatureNow(signer, digest, signatures[i]))
+                revert InvalidSignature(signer);
+            previous = signer;
+        }
+    }
+
+    /// @dev Stores a meter's 64-bit lane for a slot that has ended, within the reporting window,
+    /// unless the meter already has a report or an attestation for it.
+    function _store(uint32 meterId, uint40 slotStart, uint256 slotLength, uint256 lane) private {
+        uint256 slotEnd = uint256(slotStart) + slotLength;
+        if (block.timestamp < slotEnd) revert SlotNotEnded(meterId, slotStart);
+        if (block.timestamp >= slotEnd + reportWindow) revert ReportTooLate(meterId, slotStart);
+        uint256 key = (uint256(meterId >> 2) << 40) | slotStart;
+        uint256 shift = uint256(meterId & 3) << 6;
+        uint256 word = _reports[key];
+        if ((word >> shift) & (1 << 63) != 0) revert ReportExists(meterId, slotStart);
+        _reports[key] = word | (lane << shift);
+    }
+
+    /// @notice Whether the oracles attested that the meter sent no reading for the slot.
+    function isSilent(uint32 meterId, uint40 slotStart) external view returns (bool) {
+        return (_report(meterId, slotStart) >> 62) == 3;
+    }
+
+    /// @notice A meter's report for a slot (a silent meter's reads as existing, with zero energy).
     function reportOf(
         uint32 meterId,
         uint40 slotStart

@@ -3,7 +3,14 @@
 import { network } from "hardhat";
 import type { Address, Hex } from "viem";
 import { zeroAddress } from "viem";
-import { REPORT_TYPES, reportDomain, type MeterReport } from "../../typed-data.ts";
+import {
+  REPORT_TYPES,
+  SILENCE_TYPES,
+  meterCertificateTypedData,
+  reportDomain,
+  type MeterCertificate,
+  type MeterReport,
+} from "../../typed-data.ts";
 
 export const connection = await network.connect();
 export const { viem, networkHelpers } = connection;
@@ -54,10 +61,31 @@ export async function deployDelivery() {
     ],
     { account: alice.account },
   );
+  const chainId = await publicClient.getChainId();
+  // The community's meter registrar (an installer): alice, the admin, names one, since she sells too.
+  const registrar = admin;
+  await settlement.write.setMeterRegistrar([1, registrar.account.address], { account: alice.account });
+  const certify = async (c: MeterCertificate, signer = registrar) => ({
+    certificate: c,
+    signature: await signer.signTypedData({
+      account: signer.account,
+      ...meterCertificateTypedData(chainId, settlement.address, c),
+    }),
+  });
+  const certificate = (owner: Address, overrides: Partial<MeterCertificate> = {}): MeterCertificate => ({
+    communityId: 1,
+    owner,
+    kind: 2,
+    capacityW: 20_000,
+    deviceKey: owner,
+    deadline: 2 ** 40 - 1,
+    ...overrides,
+  });
   const traders = [alice, bob, carol, dave];
   for (const w of traders) {
     if (w !== alice) await market.write.join([1], { account: w.account });
-    await market.write.registerMeter([1, 2, 20_000, w.account.address], { account: w.account });
+    const signed = await certify(certificate(w.account.address));
+    await settlement.write.registerMeter([signed.certificate, signed.signature], { account: w.account });
     await usdc.write.mint([w.account.address, DEPOSIT]);
     await usdc.write.approve([market.address, DEPOSIT], { account: w.account });
     await market.write.deposit([DEPOSIT], { account: w.account });
@@ -72,7 +100,6 @@ export async function deployDelivery() {
   const now = await networkHelpers.time.latest();
   const slotStart = (Math.floor(now / SLOT) + 4) * SLOT;
   const marketId = (1n << 40n) | BigInt(slotStart);
-  const chainId = await publicClient.getChainId();
 
   const signBatch = (
     signer: typeof admin,
@@ -91,6 +118,27 @@ export async function deployDelivery() {
     const signatures: Hex[] = [];
     for (const s of signers) signatures.push(await signBatch(s, reports));
     return settlement.write.submitReports([reports, signers.map((s) => s.account.address), signatures]);
+  };
+
+  const attestSilence = async (slot: number, meterIds: number[], signers = oracles.slice(0, 2)) => {
+    const signatures: Hex[] = [];
+    for (const s of signers) {
+      signatures.push(
+        await s.signTypedData({
+          account: s.account,
+          domain: reportDomain(chainId, settlement.address),
+          types: SILENCE_TYPES,
+          primaryType: "SilenceBatch",
+          message: { slotStart: slot, meterIds },
+        }),
+      );
+    }
+    return settlement.write.attestSilence([
+      slot,
+      meterIds,
+      signers.map((s) => s.account.address),
+      signatures,
+    ]);
   };
 
   const balance = async (w: typeof admin) => {
@@ -116,6 +164,10 @@ export async function deployDelivery() {
     chainId,
     signBatch,
     submit,
+    attestSilence,
+    registrar,
+    certify,
+    certificate,
     balance,
   };
 }

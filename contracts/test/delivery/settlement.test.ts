@@ -204,7 +204,11 @@ describe("DeliverySettlement · end to end", () => {
     assert.equal(await fx.keeper.read.MAX_SCAN(), 256n);
     const first = Number(await fx.market.read.meterCount()) + 1;
     for (let i = 0; i < N; i++) {
-      await fx.market.write.registerMeter([1, 0, 1_000, fx.alice.account.address], {
+      const deviceKey = `0x${(0xd000 + i).toString(16).padStart(40, "0")}` as const;
+      const signed = await fx.certify(
+        fx.certificate(fx.alice.account.address, { kind: 0, capacityW: 1_000, deviceKey }),
+      );
+      await fx.settlement.write.registerMeter([signed.certificate, signed.signature], {
         account: fx.alice.account,
       });
     }

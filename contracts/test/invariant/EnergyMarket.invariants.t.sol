@@ -24,6 +24,7 @@ contract EnergyMarketInvariantTest is TestBase {
         vm.warp(1_900_000_000);
         usdc = new MockUSDC();
         market = new EnergyMarket(IERC20(address(usdc)), address(this), address(this));
+        market.grantRole(market.SETTLER_ROLE(), address(this)); // registers the handler's meters
         market.createCommunity(
             "Invariant Street",
             Communities.CommunityParams({

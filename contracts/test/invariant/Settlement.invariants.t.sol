@@ -50,6 +50,9 @@ contract SettlementInvariantTest is TestBase {
         usdc = new MockUSDC();
         market = new EnergyMarket(IERC20(address(usdc)), address(this), address(this));
         market.createCommunity("Settlement Street", _params(50_000, 100));
+        // The handler registers its actors' meters as the settlement contract would (test/delivery
+        // covers the registrar's certificate).
+        market.grantRole(market.SETTLER_ROLE(), address(this));
         uint40 firstSlot = uint40(((block.timestamp + 1500) / 900 + 1) * 900);
         mh = new MarketHandler(market, usdc, firstSlot);
         settlement = new DeliverySettlement(market, address(this), REPORT_WINDOW);
@@ -70,7 +73,7 @@ contract SettlementInvariantTest is TestBase {
     }
 
     function targetSelectors() public view returns (SettlementFuzzSelector[] memory targets) {
-        bytes4[] memory s = new bytes4[](16);
+        bytes4[] memory s = new bytes4[](17);
         s[0] = SettlementHandler.place.selector;
         s[1] = SettlementHandler.place.selector;
         s[2] = SettlementHandler.cross.selector;
@@ -87,6 +90,7 @@ contract SettlementInvariantTest is TestBase {
         s[13] = SettlementHandler.claimRefund.selector;
         s[14] = SettlementHandler.claimAllRefunds.selector;
         s[15] = SettlementHandler.claimAllRefunds.selector;
+        s[16] = SettlementHandler.attestSilence.selector;
         targets = new SettlementFuzzSelector[](1);
         targets[0] = SettlementFuzzSelector(address(handler), s);
     }
@@ -260,6 +264,7 @@ contract SettlementPoolFuzzTest is TestBase {
         EnergyMarket market = new EnergyMarket(IERC20(address(usdc)), address(this), address(this));
         DeliverySettlement settlement = new DeliverySettlement(market, address(this), REPORT_WINDOW);
         market.grantRole(market.SETTLER_ROLE(), address(settlement));
+        market.grantRole(market.SETTLER_ROLE(), address(this));
         address[] memory oracle = new address[](1);
         oracle[0] = vm.addr(ORACLE_KEY);
         settlement.setOracleSigners(oracle, 1);
@@ -275,7 +280,9 @@ contract SettlementPoolFuzzTest is TestBase {
             usdc.mint(who[i], 1e18);
             vm.startPrank(who[i]);
             market.join(1);
-            meter[i] = market.registerMeter(1, Communities.MeterKind.Prosumer, 10_000, who[i]);
+            vm.stopPrank();
+            meter[i] = market.registerMeter(who[i], 1, Communities.MeterKind.Prosumer, 10_000, who[i]);
+            vm.startPrank(who[i]);
             usdc.approve(address(market), type(uint256).max);
             market.deposit(1e18);
             vm.stopPrank();

@@ -518,7 +518,9 @@ describe("EnergyMarket · extreme parameters", () => {
     await fx.market.write.createCommunity(["coarse", params({ tickSize: 10n ** 18n, minOrderWh: 1n })], {
       account: fx.bob.account,
     });
-    await fx.market.write.registerMeter([2, 0, 1000, fx.bob.account.address], { account: fx.bob.account });
+    await fx.market.write.registerMeter([fx.bob.account.address, 2, 0, 1000, fx.bob.account.address], {
+      account: fx.registry.account,
+    });
     const meterId = Number(await fx.market.read.meterCount());
     const lock = 1n * 20_000n * 10n ** 15n; // 2e19 > 2^64
     await fx.usdc.write.mint([fx.bob.account.address, 2n * lock]);

@@ -382,7 +382,9 @@ describe("EnergyMarket · communities", () => {
       const fx = await load();
       const dev = "0x00000000000000000000000000000000000000AA";
       await A.emitWithArgs(
-        fx.market.write.registerMeter([1, MeterKind.Storage, 12_000, dev], { account: fx.bob.account }),
+        fx.market.write.registerMeter([fx.bob.account.address, 1, MeterKind.Storage, 12_000, dev], {
+          account: fx.registry.account,
+        }),
         fx.market,
         "MeterRegistered",
         [5, getAddress(fx.bob.account.address), 1, MeterKind.Storage, 12_000, getAddress(dev)],
@@ -403,7 +405,9 @@ describe("EnergyMarket · communities", () => {
       const dev = fx.bob.account.address;
       await refused(fx, () =>
         A.revertWithCustomErrorWithArgs(
-          fx.market.write.registerMeter([9, 0, 1, dev], { account: fx.bob.account }),
+          fx.market.write.registerMeter([fx.bob.account.address, 9, 0, 1, dev], {
+            account: fx.registry.account,
+          }),
           fx.market,
           "UnknownCommunity",
           [9],
@@ -411,7 +415,9 @@ describe("EnergyMarket · communities", () => {
       );
       await refused(fx, () =>
         A.revertWithCustomErrorWithArgs(
-          fx.market.write.registerMeter([1, 0, 1, dev], { account: fx.eve.account }),
+          fx.market.write.registerMeter([fx.eve.account.address, 1, 0, 1, dev], {
+            account: fx.registry.account,
+          }),
           fx.market,
           "NotMember",
           [1, getAddress(fx.eve.account.address)],
@@ -419,7 +425,9 @@ describe("EnergyMarket · communities", () => {
       );
       await refused(fx, () =>
         A.revertWithCustomErrorWithArgs(
-          fx.market.write.registerMeter([1, 0, 0, dev], { account: fx.bob.account }),
+          fx.market.write.registerMeter([fx.bob.account.address, 1, 0, 0, dev], {
+            account: fx.registry.account,
+          }),
           fx.market,
           "InvalidMeter",
           [field(fx, "InvalidMeter", "capacityW")],
@@ -427,13 +435,35 @@ describe("EnergyMarket · communities", () => {
       );
       await refused(fx, () =>
         A.revertWithCustomErrorWithArgs(
-          fx.market.write.registerMeter([1, 0, 1, zeroAddress], { account: fx.bob.account }),
+          fx.market.write.registerMeter([fx.bob.account.address, 1, 0, 1, zeroAddress], {
+            account: fx.registry.account,
+          }),
           fx.market,
           "InvalidMeter",
           [field(fx, "InvalidMeter", "deviceKey")],
         ),
       );
-      await A.revert(fx.market.write.registerMeter([1, 4, 1, dev], { account: fx.bob.account })); // bad enum
+      await A.revert(
+        fx.market.write.registerMeter([fx.bob.account.address, 1, 4, 1, dev], {
+          account: fx.registry.account,
+        }),
+      ); // bad enum
+      assert.equal(await fx.market.read.meterCount(), 4);
+    });
+
+    it("a member cannot register a meter by itself: only the settlement contract, after the registrar's certificate (issue 13 F5)", async () => {
+      const fx = await load();
+      const dev = "0x00000000000000000000000000000000000000bb";
+      // Before F5, `registerMeter(communityId, kind, capacityW, deviceKey)` let the seller pick its
+      // own meter's key and capacity; the call that replaced it is the settlement contract's alone.
+      await A.revertWithCustomErrorWithArgs(
+        fx.market.write.registerMeter([fx.bob.account.address, 1, MeterKind.Producer, 1_000_000, dev], {
+          account: fx.bob.account,
+        }),
+        fx.market,
+        "AccessControlUnauthorizedAccount",
+        [getAddress(fx.bob.account.address), await fx.market.read.SETTLER_ROLE()],
+      );
       assert.equal(await fx.market.read.meterCount(), 4);
     });
 

@@ -68,7 +68,7 @@ export const bond = (wh: bigint) => wh * BOND_PER_WH;
 
 export async function deployMarket() {
   const wallets = await viem.getWalletClients();
-  const [admin, guardian, alice, bob, carol, dave, eve] = wallets;
+  const [admin, guardian, alice, bob, carol, dave, eve, registry] = wallets;
   const publicClient = await viem.getPublicClient();
   const usdc = await viem.deployContract("MockUSDC");
   const market = await viem.deployContract("EnergyMarket", [
@@ -77,6 +77,9 @@ export async function deployMarket() {
     guardian.account.address,
   ]);
 
+  // Meters enter through the delivery-settlement contract, which checks the registrar's
+  // certificate (test/delivery); here a plain account holds its role and registers them.
+  await market.write.grantRole([await market.read.SETTLER_ROLE(), registry.account.address]);
   // alice creates community 1; bob, carol and dave join; eve stays outside.
   await market.write.createCommunity(["Sunny Street", params()], { account: alice.account });
   const communityId = 1;
@@ -90,9 +93,12 @@ export async function deployMarket() {
     ["carol", carol],
     ["dave", dave],
   ] as const) {
-    await market.write.registerMeter([communityId, MeterKind.Prosumer, 5_000, w.account.address], {
-      account: w.account,
-    });
+    await market.write.registerMeter(
+      [w.account.address, communityId, MeterKind.Prosumer, 5_000, w.account.address],
+      {
+        account: registry.account,
+      },
+    );
     meters[name] = id++;
   }
   for (const w of [alice, bob, carol, dave, eve]) {
@@ -113,6 +119,7 @@ export async function deployMarket() {
     carol,
     dave,
     eve,
+    registry,
     publicClient,
     usdc,
     market,

@@ -96,7 +96,9 @@ describe("EnergyMarket · placeOrder validation", () => {
     await fx.market.write.createCommunity(["Other", (await import("./fixture.ts")).params()], {
       account: fx.bob.account,
     });
-    await fx.market.write.registerMeter([2, 0, 1000, fx.bob.account.address], { account: fx.bob.account });
+    await fx.market.write.registerMeter([fx.bob.account.address, 2, 0, 1000, fx.bob.account.address], {
+      account: fx.registry.account,
+    });
     await refuse(
       fx,
       fx.bob,

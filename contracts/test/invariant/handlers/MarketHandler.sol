@@ -72,7 +72,11 @@ contract MarketHandler is TestBase {
             usdc.mint(a, 1e15);
             vm.startPrank(a);
             if (!market.isMember(COMMUNITY, a)) market.join(COMMUNITY);
-            meterOf[a] = market.registerMeter(COMMUNITY, Communities.MeterKind.Prosumer, 10_000, a);
+            vm.stopPrank();
+            // The deployer holds the settlement contract's role and registers the meter for `a`.
+            vm.prank(msg.sender);
+            meterOf[a] = market.registerMeter(a, COMMUNITY, Communities.MeterKind.Prosumer, 10_000, a);
+            vm.startPrank(a);
             usdc.approve(address(market), type(uint256).max);
             market.deposit(5e9);
             vm.stopPrank();

@@ -233,6 +233,46 @@ contract SettlementHandler is TestBase {
         successes[msg.sig]++;
     }
 
+    /// @notice Attests silence (issue 13 F5) for a random subset of the meters of a market's slot
+    /// that have neither a report nor an attestation, signed by k of the signers. A silent meter
+    /// settles as one that exported nothing, which the invariants check through `exportedOf`.
+    function attestSilence(uint256 marketSeed, uint256 meterMask) external {
+        calls[msg.sig]++;
+        uint8 m = uint8(marketSeed % 2);
+        uint40 slot = mh.slots(m);
+        if (block.timestamp < uint256(slot) + SLOT || block.timestamp >= uint256(slot) + SLOT + reportWindow)
+            return;
+        uint256 n = mh.actorsLength();
+        uint32[] memory meterIds = new uint32[](n);
+        uint256 count;
+        for (uint256 i; i < n; ++i) {
+            uint32 meterId = mh.meterOf(mh.actors(i));
+            if ((meterMask >> i) & 1 == 0 || reported[m][meterId]) continue;
+            meterIds[count++] = meterId;
+        }
+        if (count == 0) return;
+        assembly ("memory-safe") {
+            mstore(meterIds, count)
+        }
+        bytes32 digest = settlement.silenceDigest(slot, meterIds);
+        address[] memory who = new address[](threshold);
+        bytes[] memory sigs = new bytes[](threshold);
+        for (uint256 i; i < threshold; ++i) {
+            (uint8 v, bytes32 r, bytes32 s) = vmSign.sign(_signerKeys[i], digest);
+            who[i] = signers[i];
+            sigs[i] = abi.encodePacked(r, s, v);
+        }
+        try settlement.attestSilence(slot, meterIds, who, sigs) {} catch {
+            reportFailures++;
+            return;
+        }
+        for (uint256 i; i < count; ++i) {
+            reported[m][meterIds[i]] = true;
+            exportedOf[m][meterIds[i]] = 0;
+        }
+        successes[msg.sig]++;
+    }
+
     // ------------------------------------------------------------------ settlement
 
     function settleSeller(uint256 marketSeed, uint256 meterSeed) external {
