@@ -57,6 +57,7 @@ export {
 export * from "./writes/orders.ts";
 export * from "./writes/funds.ts";
 export * from "./writes/settlement.ts";
+export * from "./writes/meters.ts";
 
 // transactions
 export { TxQueue, queueFor, type TxQueueOptions, type TxRequest } from "./tx/queue.ts";

@@ -17,7 +17,7 @@ import {
 } from "viem";
 import { mnemonicToAccount, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { toHex } from "viem";
-import { REPORT_TYPES, reportDomain } from "../typed-data.ts";
+import { REPORT_TYPES, meterCertificateTypedData, reportDomain } from "../typed-data.ts";
 import { compiledArtifact, startHardhatNode, type HardhatNode } from "../testing.ts";
 import type { AddressBook } from "../types.ts";
 import type { AnyPublicClient, AnyWalletClient, PowerShareAddresses } from "./context.ts";
@@ -25,6 +25,11 @@ import type { AnyPublicClient, AnyWalletClient, PowerShareAddresses } from "./co
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 export const ORACLE_INDEX = 9;
 export const REPORT_WINDOW = 3600;
+/**
+ * The meter registrar of the communities the test stack creates (it only signs certificates, so it
+ * needs no funds). Never a trader, since a registrar may not certify its own meters.
+ */
+export const REGISTRAR_INDEX = 39;
 
 /** Dev account #i (Hardhat's default mnemonic) with its private key. */
 export function devAccount(i: number): PrivateKeyAccount & { privateKey: Hex } {
@@ -247,6 +252,11 @@ export async function startTestStack(): Promise<TestStack> {
           maxFeedAge: 0,
         },
       ]);
+      // Account 0 creates (and administers) the community; the registrar certifies its meters.
+      await send(0, settlement.address, settlementAbi, "setMeterRegistrar", [
+        Number(count) + 1,
+        devAccount(REGISTRAR_INDEX).address,
+      ]);
       return Number(count) + 1;
     },
     async onboard(i, communityId, amount, kind = 2, capacityW = 10_000) {
@@ -268,7 +278,20 @@ export async function startTestStack(): Promise<TestStack> {
         abi: marketAbi,
         functionName: "meterCount",
       })) as number;
-      await send(i, market.address, marketAbi, "registerMeter", [communityId, kind, capacityW, a]);
+      // The registrar certifies the meter (device key: the owner's address); the deadline, unique
+      // per meter, keeps two otherwise equal certificates apart.
+      const certificate = {
+        communityId,
+        owner: a,
+        kind,
+        capacityW,
+        deviceKey: a,
+        deadline: (await now()) + 86_400 + Number(count),
+      };
+      const signature = await devAccount(REGISTRAR_INDEX).signTypedData(
+        meterCertificateTypedData(31337, settlement.address, certificate),
+      );
+      await send(i, settlement.address, settlementAbi, "registerMeter", [certificate, signature]);
       return Number(count) + 1;
     },
     async report(reports) {

@@ -20,6 +20,8 @@ import {
   marketAbi,
   oraclePrivateKey,
   startHardhatNode,
+  certifiedMeterCall,
+  registrarCall,
   type Call,
 } from "../test/support/chain.ts";
 import { slotReadings, streamReadings } from "../test/support/meters.ts";
@@ -72,16 +74,22 @@ export async function measureSlotEndToChain(
     const seed = `bench-${process.pid}`;
     const first = Number(await stack.read<number>(stack.market, marketAbi, "meterCount", [])) + 1;
     // One sender, in nonce order: meter ids are first, first + 1, ...
+    await stack.batch([registrarCall(stack.settlement, communityId)]);
     for (let i = 0; i < meters; i += 50) {
       const calls: Call[] = [];
       for (let m = first + i; m < first + Math.min(meters, i + 50); m++) {
-        calls.push({
-          to: stack.market,
-          abi: marketAbi,
-          functionName: "registerMeter",
-          args: [communityId, METER_KIND.producer, 200_000, deviceAccount(seed, m).address],
-          from: 0,
-        });
+        calls.push(
+          await certifiedMeterCall(
+            stack.settlement,
+            {
+              communityId,
+              kind: METER_KIND.producer,
+              capacityW: 200_000,
+              deviceKey: deviceAccount(seed, m).address,
+            },
+            0,
+          ),
+        );
       }
       await stack.batch(calls);
     }

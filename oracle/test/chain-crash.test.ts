@@ -33,6 +33,8 @@ import {
   marketAbi,
   settlementAbi,
   startHardhatNode,
+  certifiedMeterCall,
+  registrarCall,
   type Call,
   type HardhatNode,
   type Stack,
@@ -91,18 +93,19 @@ describe("oracle killed between broadcast and receipt", { timeout: 240_000 }, ()
     assert.equal(ids.length, names.length);
     let key = 0;
     const devices = new Map<string, PrivateKeyAccount>();
+    await stack.batch(ids.map((id) => registrarCall(stack.settlement, id)));
     const calls: Call[] = [];
     for (const id of ids) {
       for (let i = 0; i < METERS; i++) {
         const device = deviceAccount(SEED, ++key);
         devices.set(device.address.toLowerCase(), device);
-        calls.push({
-          to: stack.market,
-          abi: marketAbi,
-          functionName: "registerMeter",
-          args: [id, METER_KIND.producer, CAPACITY_W, device.address],
-          from: 0,
-        });
+        calls.push(
+          await certifiedMeterCall(
+            stack.settlement,
+            { communityId: id, kind: METER_KIND.producer, capacityW: CAPACITY_W, deviceKey: device.address },
+            0,
+          ),
+        );
       }
     }
     const registered = (await stack.batch(calls)).filter((e) => e.eventName === "MeterRegistered");

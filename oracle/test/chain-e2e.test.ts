@@ -34,6 +34,8 @@ import {
   TcpProxy,
   accountAt,
   usdcAbi,
+  certifiedMeterCall,
+  registrarCall,
   type Call,
   deployStack,
   marketAbi,
@@ -116,30 +118,29 @@ describe("oracle end to end on a local chain", { timeout: 280_000 }, () => {
     const idOf = (n: (typeof names)[number]) => ids[names.indexOf(n)]!;
     let key = 0;
     const devices = new Map<string, PrivateKeyAccount>();
-    const register = (communityId: number, kind: number, from: number): Call => {
+    const register = (communityId: number, kind: number, from: number): Promise<Call> => {
       const device = deviceAccount(SEED, ++key);
       devices.set(device.address.toLowerCase(), device);
-      return {
-        to: stack.market,
-        abi: marketAbi,
-        functionName: "registerMeter",
-        args: [communityId, kind, CAPACITY_W, device.address],
+      return certifiedMeterCall(
+        stack.settlement,
+        { communityId, kind, capacityW: CAPACITY_W, deviceKey: device.address },
         from,
-      };
+      );
     };
     const settlementId = idOf("settlement");
+    await stack.batch(ids.map((id) => registrarCall(stack.settlement, id)));
     const calls: Call[] = [];
     for (const [n, count] of [
       ["sigkill", 8],
       ["rpc", 4],
       ["broker", 4],
     ] as const) {
-      for (let i = 0; i < count; i++) calls.push(register(idOf(n), METER_KIND.producer, 0));
+      for (let i = 0; i < count; i++) calls.push(await register(idOf(n), METER_KIND.producer, 0));
     }
     for (const i of FUNDED) {
       calls.push(
         { to: stack.market, abi: marketAbi, functionName: "join", args: [settlementId], from: i },
-        register(settlementId, i === 3 ? METER_KIND.consumer : METER_KIND.producer, i),
+        await register(settlementId, i === 3 ? METER_KIND.consumer : METER_KIND.producer, i),
         { to: stack.usdc, abi: usdcAbi, functionName: "approve", args: [stack.market, FUNDS], from: i },
         { to: stack.market, abi: marketAbi, functionName: "deposit", args: [FUNDS], from: i },
       );

@@ -23,6 +23,12 @@ export const DEMO_COMMUNITY = {
 
 /** The community admin / operator: dev account #0 (also deployer, market admin and guardian). */
 export const OPERATOR_INDEX = 0;
+/**
+ * The demo community's meter registrar (an installer's key): dev account #19. It signs the meter
+ * certificates members register their meters with (DeliverySettlement.registerMeter); it owns no
+ * meter, since a registrar may not certify its own.
+ */
+export const DEV_METER_REGISTRAR_INDEX = 19;
 /** Dev accounts #0..#9 get wallet USDC; members also deposit into the market. */
 export const FUNDED_ACCOUNTS = 10;
 export const WALLET_FUNDING = 10_000n * USDC;

@@ -21,7 +21,13 @@ import {
   type WalletClient,
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { energyMarketAbi, mockUsdcAbi, type AddressBook } from "@powershare/contracts";
+import {
+  deliverySettlementAbi,
+  energyMarketAbi,
+  meterCertificateTypedData,
+  mockUsdcAbi,
+  type AddressBook,
+} from "@powershare/contracts";
 import { devAccount, deviceAccount, devicePrivateKey, DEV_DEVICE_SEED, type DevAccount } from "./accounts.ts";
 import {
   DEMO_COMMUNITY,
@@ -32,6 +38,7 @@ import {
   MEMBER_DEPOSIT,
   METER_KIND_INDEX,
   OPERATOR_INDEX,
+  DEV_METER_REGISTRAR_INDEX,
   ORDER_TYPE,
   SEEDED_SLOTS,
   WALLET_FUNDING,
@@ -117,9 +124,13 @@ export async function seedDemo({ rpcUrl, addressBook, log = () => {} }: SeedOpti
   const market = addressBook.contracts.EnergyMarket?.address;
   const usdc = addressBook.contracts.MockUSDC?.address;
   const feed = addressBook.contracts.MockV3Aggregator?.address;
-  if (!market || !usdc || !feed) {
-    throw new Error("the address book lacks EnergyMarket, MockUSDC or MockV3Aggregator (deploy LocalStack)");
+  const settlement = addressBook.contracts.DeliverySettlement?.address;
+  if (!market || !usdc || !feed || !settlement) {
+    throw new Error(
+      "the address book lacks EnergyMarket, DeliverySettlement, MockUSDC or MockV3Aggregator (deploy LocalStack)",
+    );
   }
+  const settlementAbi = deliverySettlementAbi as Abi;
   const marketAbi = energyMarketAbi as Abi;
   const usdcAbi = mockUsdcAbi as Abi;
   const operator = devAccount(OPERATOR_INDEX);
@@ -156,6 +167,13 @@ export async function seedDemo({ rpcUrl, addressBook, log = () => {} }: SeedOpti
   );
   const communityId = Number(communityIdResult);
   log(`community #${communityId} "${DEMO_COMMUNITY.name}" created by account #${operator.index}`);
+  // The operator names the community's meter registrar (an installer's key), which certifies meters.
+  const registrar = devAccount(DEV_METER_REGISTRAR_INDEX);
+  await send(ctx, operator.account, settlement, settlementAbi, "setMeterRegistrar", [
+    communityId,
+    registrar.address,
+  ]);
+  log(`meter registrar of community #${communityId}: account #${registrar.index} (${registrar.address})`);
 
   // 3. Members deposit, join (and are admitted) and register their meters.
   const members: SeededMember[] = [];
@@ -167,21 +185,31 @@ export async function seedDemo({ rpcUrl, addressBook, log = () => {} }: SeedOpti
     // The operator (community admin) admits the member: only admitted members vote on the treasury.
     await send(ctx, operator.account, market, marketAbi, "admit", [communityId, account.address]);
     // Meter ids are sequential, so the device key can be derived from the id the call will return.
-    const { result: predicted } = await publicClient.simulateContract({
-      account: account.account,
-      address: market,
-      abi: marketAbi,
-      functionName: "registerMeter",
-      args: [communityId, METER_KIND_INDEX[m.meter.kind], m.meter.capacityW, deviceAccount(1).address],
-    });
-    const meterId = Number(predicted);
+    const meterId =
+      Number(
+        await publicClient.readContract({ address: market, abi: marketAbi, functionName: "meterCount" }),
+      ) + 1;
     const device = deviceAccount(meterId);
-    const { result: registered } = await send(ctx, account.account, market, marketAbi, "registerMeter", [
+    // The registrar certifies the meter's device key and capacity; the member registers it.
+    const certificate = {
       communityId,
-      METER_KIND_INDEX[m.meter.kind],
-      m.meter.capacityW,
-      device.address,
-    ]);
+      owner: account.address,
+      kind: METER_KIND_INDEX[m.meter.kind],
+      capacityW: m.meter.capacityW,
+      deviceKey: device.address,
+      deadline: 2 ** 40 - 1,
+    };
+    const signature = await registrar.account.signTypedData(
+      meterCertificateTypedData(addressBook.chainId, settlement, certificate),
+    );
+    const { result: registered } = await send(
+      ctx,
+      account.account,
+      settlement,
+      settlementAbi,
+      "registerMeter",
+      [certificate, signature],
+    );
     if (Number(registered) !== meterId)
       throw new Error(`meter id changed while seeding (${meterId} → ${registered})`);
     members.push({

@@ -1,13 +1,14 @@
 "use client";
-import { energyMarketAbi } from "@powershare/contracts";
+import { deliverySettlementAbi, energyMarketAbi } from "@powershare/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { isAddress, type Abi, type Address } from "viem";
 import { useAccount } from "wagmi";
 import { useAppConfig } from "@/hooks/useAppConfig";
-import { useCommunities, useIndexerBase, useMyMeters } from "@/hooks/useIndexer";
+import { useIndexerBase, useMyMeters } from "@/hooks/useIndexer";
 import { useTx } from "@/hooks/useTx";
 import { gql, type Items, type Meter } from "@/lib/indexer";
+import { parseSignedCertificate } from "@/lib/meter-certificate";
 import { formatKwh } from "@/lib/units";
 
 const KINDS = ["producer", "consumer", "prosumer", "storage"];
@@ -123,76 +124,51 @@ function MeterActions({ meter }: { meter: Meter }) {
 
 function RegisterMeter() {
   const cfg = useAppConfig();
-  const communities = useCommunities();
+  const { address } = useAccount();
   const tx = useTx();
   const id = useId();
-  const [communityId, setCommunityId] = useState<number>(1);
-  const [kind, setKind] = useState(2);
-  const [capacityKw, setCapacityKw] = useState("5");
-  const [device, setDevice] = useState("");
-  const cap = Number(capacityKw);
+  const [text, setText] = useState("");
+  const parsed =
+    address && text.trim() ? parseSignedCertificate(text, address, Math.floor(Date.now() / 1000)) : null;
   const why =
     tx.blocker ??
-    (!Number.isFinite(cap) || cap <= 0
-      ? "Enter the capacity in kW"
-      : !isAddress(device)
-        ? "Enter the meter's device key (0x address its readings are signed with)"
-        : null);
+    (!cfg.contracts.settlement
+      ? "This deployment has no settlement contract configured"
+      : !parsed
+        ? "Paste the meter certificate your community's meter registrar gave you"
+        : parsed.ok
+          ? null
+          : parsed.error);
   return (
     <form
       aria-label="Register a meter"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!why)
+        if (!why && parsed?.ok && cfg.contracts.settlement)
           void tx.run("Register meter", {
-            address: cfg.contracts.market,
-            abi: energyMarketAbi as Abi,
+            address: cfg.contracts.settlement,
+            abi: deliverySettlementAbi as Abi,
             functionName: "registerMeter",
-            args: [communityId, kind, Math.round(cap * 1000), device as Address],
+            args: [parsed.value.certificate, parsed.value.signature],
           });
       }}
     >
-      <div className="grid cols-4">
-        <div className="field">
-          <label htmlFor={`${id}-c`}>Community</label>
-          <select id={`${id}-c`} value={communityId} onChange={(e) => setCommunityId(Number(e.target.value))}>
-            {(communities.data ?? []).map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-k`}>Kind</label>
-          <select id={`${id}-k`} value={kind} onChange={(e) => setKind(Number(e.target.value))}>
-            {KINDS.map((k, i) => (
-              <option key={k} value={i}>
-                {k}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-cap`}>Capacity (kW)</label>
-          <input
-            id={`${id}-cap`}
-            value={capacityKw}
-            onChange={(e) => setCapacityKw(e.target.value)}
-            inputMode="decimal"
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-dev`}>Device key</label>
-          <input
-            id={`${id}-dev`}
-            value={device}
-            onChange={(e) => setDevice(e.target.value)}
-            placeholder="0x…"
-          />
-        </div>
+      <p className="muted">
+        Your community&apos;s meter registrar (the installer) certifies each meter&apos;s device key and
+        capacity; paste the certificate JSON it gave you (<code>{"{ certificate, signature }"}</code>).
+      </p>
+      <div className="field">
+        <label htmlFor={`${id}-cert`}>Meter certificate (JSON)</label>
+        <textarea id={`${id}-cert`} rows={6} value={text} onChange={(e) => setText(e.target.value)} />
       </div>
-      {device && why && <p className="why">{why}</p>}
+      {parsed?.ok && (
+        <p>
+          Community #{parsed.value.certificate.communityId}, {KINDS[parsed.value.certificate.kind]},{" "}
+          {parsed.value.certificate.capacityW / 1000} kW, device key{" "}
+          <code>{parsed.value.certificate.deviceKey}</code>
+        </p>
+      )}
+      {text && why && <p className="why">{why}</p>}
       <button className="btn" disabled={Boolean(why)}>
         Register meter
       </button>

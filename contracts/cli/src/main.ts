@@ -18,6 +18,7 @@ import * as tradeCmd from "./commands/trade.ts";
 import * as funds from "./commands/funds.ts";
 import * as settleCmd from "./commands/settle.ts";
 import { keeper } from "./commands/keeper.ts";
+import * as meterCmd from "./commands/meter.ts";
 
 /** The exit code and one line for anything a command throws. */
 export function classify(err: unknown): { code: number; message: string } {
@@ -190,6 +191,24 @@ Amounts: energy in kWh (3 decimals), prices in USDC per kWh, money in USDC. Mark
       const session = await openSession(opts, Boolean(o.mine));
       await read.meters(session, makeOut(Boolean(opts.json)), o);
     }) as never);
+  const meter = program.command("meter").description("meter admission (registrar certificates)");
+  meter
+    .command("certify")
+    .description("as the community's meter registrar, sign a meter certificate for its owner")
+    .requiredOption("--community <id>", "the community")
+    .requiredOption("--owner <address>", "the meter's owner")
+    .requiredOption("--kind <kind>", "producer, consumer, prosumer or storage")
+    .requiredOption("--capacity-w <W>", "rated power in W")
+    .requiredOption("--device-key <address>", "the key the device signs its readings with")
+    .option("--days <n>", "days the certificate stays valid", "30")
+    .option("--out <file>", "write the certificate JSON to a file")
+    .action(run(true, meterCmd.certify as never));
+  meter
+    .command("register")
+    .description("register your meter with the certificate JSON your registrar gave you ('-' for stdin)")
+    .argument("<file>")
+    .option("--dry-run", "check and simulate only")
+    .action(run(true, meterCmd.register as never));
   program
     .command("keeper")
     .description(

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { marketIdOf, openSlots } from "@powershare/contracts/sdk";
 import {
   devAccount,
+  REGISTRAR_INDEX,
   startTestStack,
   TEST_COMMUNITY,
   type TestStack,
@@ -100,11 +101,46 @@ describe("powershare (read commands)", () => {
       "meters",
       "communities",
       "keeper",
+      "meter",
     ]) {
       expect(top.stdout).toContain(c);
     }
     const sell = await run(["sell", "--help"]);
     expect(sell.stdout).toMatch(/--meter <id>/);
+  });
+
+  it("the registrar certifies a meter (meter certify) and its owner registers it (meter register)", async () => {
+    const file = path.join(dir, "certificate.json");
+    const owner = devAccount(2).address;
+    const args = [
+      "meter",
+      "certify",
+      "--community",
+      String(communityId),
+      "--owner",
+      owner,
+      "--kind",
+      "storage",
+    ];
+    const more = ["--capacity-w", "6000", "--device-key", "0x00000000000000000000000000000000000000c1"];
+    // Only the community's registrar may certify (here: the buyer is not).
+    const refused = await run([...args, ...more], 2);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/not the meter registrar/);
+    const certified = await run([...args, ...more, "--out", file], REGISTRAR_INDEX);
+    expect(certified.stderr).toBe("");
+    expect(certified.stdout).toContain(file);
+    const registered = json<{ meterId: number; certificate: { capacityW: number } }>(
+      await run(["meter", "register", file, "--json"], 2),
+    );
+    expect(registered.certificate.capacityW).toBe(6000);
+    const { meters } = json<{ meters: { id: number; kind: number; capacityW: number }[] }>(
+      await run(["meters", "--json", "--owner", owner]),
+    );
+    expect(meters.find((m) => m.id === registered.meterId)).toMatchObject({ capacityW: 6000 });
+    const again = await run(["meter", "register", file], 2);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already registered a meter/);
   });
 
   it("lists communities as a table and as JSON", async () => {

@@ -173,6 +173,14 @@ export const SENTENCES: Record<string, Sentence> = {
   PriceOutsideBand: bandSentence,
 
   // ---- DeliverySettlement
+  CertificateExpired: (a) =>
+    `The meter certificate expired at ${iso(a.deadline)}; ask the registrar for a new one.`,
+  CertificateUsed: (a) =>
+    `This meter certificate (digest ${String(a.digest)}) has already registered a meter; each registers one.`,
+  InvalidMeterCertificate: (a) =>
+    `The meter certificate is not signed by the community's meter registrar (${String(a.registrar)}), or its fields were changed after signing.`,
+  SelfCertifiedMeter: (a) =>
+    `${String(a.owner)} is the meter registrar of community ${String(a.communityId)} and cannot certify its own meter; the admin must name another registrar.`,
   InvalidThreshold: (a) =>
     `A threshold of ${String(a.threshold)} is invalid with ${String(a.signerCount)} oracle signers.`,
   NotEnoughSignatures: (a) =>

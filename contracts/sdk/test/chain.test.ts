@@ -17,10 +17,13 @@ import {
   refundShare,
   TransactionError,
   TxQueue,
+  certifyMeter,
+  registerMeter,
   type PowerShare,
+  type SdkContext,
 } from "../index.ts";
 import { energyMarketAbi } from "../../index.ts";
-import { devAccount, startTestStack, TEST_COMMUNITY, type TestStack } from "../testing.ts";
+import { devAccount, REGISTRAR_INDEX, startTestStack, TEST_COMMUNITY, type TestStack } from "../testing.ts";
 
 let stack: TestStack;
 let communityId: number;
@@ -312,6 +315,47 @@ describe("batched order entry", () => {
     await expect(client(SELLER).replace([], [])).rejects.toBeInstanceOf(InvalidInputError);
     expect(await nonce(SELLER)).toBe(n);
     await client(SELLER).cancel(r.result[0]!.orderId);
+  });
+});
+
+describe("meters (decision 0023)", () => {
+  const ctx = (i: number): SdkContext => ({
+    publicClient: stack.publicClient,
+    walletClient: stack.wallet(i),
+    addresses: stack.addresses,
+  });
+  const certificate = (owner: Address) => ({
+    communityId,
+    owner,
+    kind: 3,
+    capacityW: 4_000,
+    deviceKey: "0x00000000000000000000000000000000000000d5" as Address,
+    deadline: 2 ** 40 - 1,
+  });
+
+  it("the registrar certifies a meter and its owner registers it, once", async () => {
+    const signed = await certifyMeter(ctx(REGISTRAR_INDEX), certificate(addr(THIRD)));
+    const r = await registerMeter(ctx(THIRD), signed);
+    const meters = await client(THIRD).meters({ owner: addr(THIRD) });
+    expect(meters.find((m) => m.id === r.result)).toMatchObject({ kind: "storage", capacityW: 4_000 });
+    await expect(registerMeter(ctx(THIRD), signed)).rejects.toMatchObject({ errorName: "CertificateUsed" });
+  });
+
+  it("refuses to sign for anyone but the registrar, and the contract refuses a forged certificate", async () => {
+    await expect(certifyMeter(ctx(THIRD), certificate(addr(THIRD)))).rejects.toMatchObject({
+      code: "NOT_REGISTRAR",
+    });
+    const forged = {
+      certificate: {
+        ...certificate(addr(THIRD)),
+        deviceKey: "0x00000000000000000000000000000000000000d6" as Address,
+      },
+      signature: `0x${"11".repeat(65)}` as const,
+    };
+    const err = await registerMeter(ctx(THIRD), forged).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContractError);
+    expect((err as ContractError).errorName).toBe("InvalidMeterCertificate");
+    expect((err as ContractError).message).toMatch(/not signed by the community's meter registrar/);
   });
 });
 

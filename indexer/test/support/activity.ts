@@ -12,6 +12,7 @@ import {
   deliverySettlementAbi,
   energyMarketAbi,
   mockUsdcAbi,
+  registerMeter,
   settlementKeeperAbi,
   treasuryGovernorAbi,
   GOVERNOR_SETTINGS,
@@ -118,13 +119,13 @@ export async function runActivity(stack: Stack, opts: ActivityOptions): Promise<
       await send(market, energyMarketAbi, "admit", [c, t]);
     }
     for (const t of traders) {
-      await send(
-        market,
-        energyMarketAbi,
-        "registerMeter",
-        [c, 2, 5000 + meterId, accountAt(30 + meterId).address],
-        t,
-      );
+      txs++;
+      await registerMeter(stack, t, {
+        communityId: c,
+        kind: 2,
+        capacityW: 5000 + meterId,
+        deviceKey: accountAt(30 + meterId).address,
+      });
       meters.push({ meterId: ++meterId, owner: t, communityId: c });
     }
   }

@@ -20,6 +20,7 @@ import {
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { compiledArtifact } from "@powershare/contracts/testing";
+import { meterCertificateTypedData } from "@powershare/contracts";
 import type {
   deliverySettlementAbi as DeliverySettlementAbi,
   energyMarketAbi as EnergyMarketAbi,
@@ -70,6 +71,30 @@ export interface Stack {
   rpc<T>(method: string, params: unknown[]): Promise<T>;
   now(): Promise<bigint>;
   warpTo(timestamp: bigint): Promise<void>;
+}
+
+/**
+ * Registers `owner`'s meter through DeliverySettlement with a certificate signed by the community's
+ * meter registrar (by default account 0, which creates the test communities and so certifies their
+ * meters while no other registrar is named). Each certificate registers one meter.
+ */
+export async function registerMeter(
+  stack: Stack,
+  owner: Address,
+  m: { communityId: number; kind: number; capacityW: number; deviceKey: Address },
+  registrar = accountAt(0),
+): Promise<Hex> {
+  const certificate = { ...m, owner, deadline: 2 ** 40 - 1 };
+  const signature = await registrar.signTypedData(
+    meterCertificateTypedData(stack.chainId, stack.settlement, certificate),
+  );
+  return stack.send(
+    stack.settlement,
+    deliverySettlementAbi,
+    "registerMeter",
+    [certificate, signature],
+    owner,
+  );
 }
 
 export const GOVERNOR_SETTINGS = {

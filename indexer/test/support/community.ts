@@ -1,6 +1,6 @@
 /** A funded community on a fresh stack, for the benchmark and tests that need plain order flow. */
 import { encodeFunctionData, type Address, type Hex } from "viem";
-import { accountAt, energyMarketAbi, mockUsdcAbi, type Stack } from "./chain.ts";
+import { accountAt, energyMarketAbi, mockUsdcAbi, registerMeter, type Stack } from "./chain.ts";
 
 /** Community parameters: 15-minute slots, a week's horizon, tick 1,000, 1% fee, no price band. */
 export const COMMUNITY_PARAMS = {
@@ -52,7 +52,12 @@ export async function openCommunity(
   let id = 0;
   for (const t of traders) {
     await stack.send(market, energyMarketAbi, "join", [1], t);
-    await stack.send(market, energyMarketAbi, "registerMeter", [1, 2, 10_000, accountAt(30).address], t);
+    await registerMeter(stack, t, {
+      communityId: 1,
+      kind: 2,
+      capacityW: 10_000,
+      deviceKey: accountAt(30).address,
+    });
     meterOf.set(t, ++id);
   }
   return meterOf;

@@ -21,6 +21,7 @@ import {
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { compiledArtifact } from "@powershare/contracts/testing";
+import { meterCertificateTypedData } from "@powershare/contracts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
 export const CONTRACTS_DIR = path.join(ROOT, "contracts");
@@ -41,6 +42,46 @@ export const usdcAbi = artifact("mocks/MockUSDC.sol/MockUSDC.json").abi;
 
 export const ORDER_TYPE = { Limit: 0, ImmediateOrCancel: 1, FillOrKill: 2, PostOnly: 3 } as const;
 export const METER_KIND = { producer: 0, consumer: 1, prosumer: 2, storage: 3 } as const;
+
+/**
+ * The test communities' meter registrar: it only signs certificates (no funds needed) and owns no
+ * meter, since a registrar may not certify its own.
+ */
+export const REGISTRAR_INDEX = 39;
+
+/** The call by which a community's admin names the test registrar (before registering meters). */
+export function registrarCall(settlement: Address, communityId: number, admin = 0): Call {
+  return {
+    to: settlement,
+    abi: settlementAbi,
+    functionName: "setMeterRegistrar",
+    args: [communityId, accountAt(REGISTRAR_INDEX).address],
+    from: admin,
+  };
+}
+
+let certificates = 0;
+/**
+ * The call registering account `from`'s meter with a certificate the test registrar signed (the
+ * deadline, unique per certificate, keeps equal certificates apart).
+ */
+export async function certifiedMeterCall(
+  settlement: Address,
+  m: { communityId: number; kind: number; capacityW: number; deviceKey: Address },
+  from: number,
+): Promise<Call> {
+  const certificate = { ...m, owner: accountAt(from).address, deadline: 2 ** 40 - 1 - ++certificates };
+  const signature = await accountAt(REGISTRAR_INDEX).signTypedData(
+    meterCertificateTypedData(31337, settlement, certificate),
+  );
+  return {
+    to: settlement,
+    abi: settlementAbi,
+    functionName: "registerMeter",
+    args: [certificate, signature],
+    from,
+  };
+}
 
 export interface CommunityParams {
   slotLength: number;
@@ -267,19 +308,22 @@ export async function deployStack(url: string, reportWindow: number): Promise<St
         ],
         from,
       );
-      return Number(await eventArg<number>(hash, marketAbi, "CommunityCreated", "communityId"));
+      const id = Number(await eventArg<number>(hash, marketAbi, "CommunityCreated", "communityId"));
+      await send(
+        settlement,
+        settlementAbi,
+        "setMeterRegistrar",
+        [id, accountAt(REGISTRAR_INDEX).address],
+        from,
+      );
+      return id;
     },
     async join(communityId, from) {
       await send(market, marketAbi, "join", [communityId], from);
     },
     async registerMeter(communityId, kind, capacityW, deviceKey, from) {
-      const hash = await send(
-        market,
-        marketAbi,
-        "registerMeter",
-        [communityId, kind, capacityW, deviceKey],
-        from,
-      );
+      const c = await certifiedMeterCall(settlement, { communityId, kind, capacityW, deviceKey }, from);
+      const hash = await send(c.to, c.abi, c.functionName, c.args, from);
       return Number(await eventArg<number>(hash, marketAbi, "MeterRegistered", "meterId"));
     },
     async fund(i, amount) {
