@@ -10,6 +10,8 @@ export interface Received {
   action: string;
   body: Record<string, unknown>;
   raw: string;
+  /** performance.now() when the callback arrived (for latency figures). */
+  at: number;
 }
 
 export interface TestBap {
@@ -59,7 +61,7 @@ export async function startTestBap(opts: {
         return;
       }
       const body = JSON.parse(raw) as Record<string, unknown>;
-      received.push({ action, body, raw });
+      received.push({ action, body, raw, at: performance.now() });
       res.writeHead(200, { "content-type": "application/json" });
       res.end(
         JSON.stringify({
@@ -109,7 +111,7 @@ export async function startTestBap(opts: {
           );
         if (hit) return hit;
         if (Date.now() > end) throw new Error(`no ${action} for ${transactionId} within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 10));
       }
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
