@@ -3,14 +3,24 @@
  * (Hardhat chain, deployed and seeded contracts, indexer), with an injected EIP-1193 wallet per
  * account: connect; deposit by permit; a seller's ask taken by a buyer with the tape, depth and
  * orders updating live in both browsers; cancel; an out-of-band price refused with its sentence;
- * the wrong-chain prompt; claim all after the gate; a treasury proposal voted by signature; the
- * CSV export; axe on every page.
+ * the wrong-chain prompt; claim all after the gate; after the slot and the oracle's report, the
+ * seller's payment and the buyer's refund claimed with one click each (balances to the unit); a
+ * treasury proposal voted by signature to quorum, queued and executed; the CSV export; axe on every
+ * page.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser } from "playwright-core";
+import { erc20Abi, type Abi, type Address } from "viem";
+import {
+  deliverySettlementAbi,
+  energyMarketAbi,
+  REPORT_TYPES,
+  reportDomain,
+  treasuryGovernorAbi,
+} from "@powershare/contracts";
 import { devAccount } from "../../scripts/seed/index.ts";
 import { connect, launch, walletPage, type WalletPage } from "./support/browser.ts";
 import { startStack, type Stack } from "./support/stack.ts";
@@ -177,24 +187,184 @@ describe("PowerShare dApp in Chromium", { timeout: 600_000 }, () => {
     await p.getByTestId("claimables-empty").waitFor({ timeout: 20_000 });
   });
 
-  it("creates a treasury proposal and votes on it by signature", async () => {
-    const v = await walletPage(browser, { account: VOTER.address, rpcUrl: stack.rpcUrl });
+  it("after the slot, the oracle's report makes the seller's payment and the buyer's refund claimable: one click each, to the unit", async () => {
+    const settlement = stack.book.contracts.DeliverySettlement!.address;
+    const market = stack.book.contracts.EnergyMarket!.address;
+    const meterId = stack.seed.members.find((m) => m.account.address === SELLER.address)!.meter.meterId;
+    // Alice sold in the first two seeded slots: the seed's 0.5 kWh to Dave, and this test's 1 kWh.
+    const sold = stack.seed.slots.slice(0, 2);
+    const lastEnd = sold[1]!.slotStart + 900;
+    await stack.increaseTime(lastEnd - Number((await stack.pub.getBlock()).timestamp) + 1);
+    // The oracle reports 0.6 kWh exported for the 1 kWh sale; the seed's sale gets no report.
+    const reports = [{ meterId, slotStart: sold[1]!.slotStart, importedWh: 0n, exportedWh: 600n }];
+    const oracle = devAccount(9).account;
+    const signature = await oracle.signTypedData({
+      domain: reportDomain(stack.chainId, settlement),
+      types: REPORT_TYPES,
+      primaryType: "ReportBatch",
+      message: { reports },
+    });
+    await stack.send(oracle.address, settlement, deliverySettlementAbi, "submitReports", [
+      reports,
+      [oracle.address],
+      [signature],
+    ]);
+    await stack.increaseTime(3600); // the reporting window
+
+    // What settlement owes, by DeliverySettlement's rules, from the chain's figures.
+    const read = <T>(address: Address, abi: Abi, functionName: string, args: readonly unknown[]) =>
+      stack.pub.readContract({ address, abi, functionName, args }) as Promise<T>;
+    const owed = { payout: 0n, slashed: 0n, refund: new Map<bigint, bigint>() };
+    for (const [i, { marketId }] of sold.entries()) {
+      const sale = await read<{ soldWh: bigint; proceeds: bigint }>(market, energyMarketAbi, "sale", [
+        marketId,
+        meterId,
+      ]);
+      const bond = await read<bigint>(market, energyMarketAbi, "saleBond", [marketId, meterId]);
+      const totals = await read<{ feeBps: number; tradedValue: bigint }>(
+        market,
+        energyMarketAbi,
+        "marketTotals",
+        [marketId],
+      );
+      // Reported: paid pro rata, fee off, bond slashed for the rest. Unreported (the oracle's
+      // failure, not the seller's): no payment, no slash, the buyers refunded in full.
+      const delivered = i === 1 ? 600n : 0n;
+      const gross = (BigInt(sale.proceeds) * delivered) / BigInt(sale.soldWh);
+      const fee = (gross * BigInt(totals.feeBps)) / 10_000n;
+      const slashed = i === 1 ? bond - (bond * delivered) / BigInt(sale.soldWh) : 0n;
+      owed.payout += gross - fee;
+      owed.slashed += slashed;
+      // Dave is each market's only buyer: the whole refund pool is his.
+      owed.refund.set(marketId, BigInt(sale.proceeds) - gross + slashed);
+      if (i === 1) assert.equal(BigInt(sale.soldWh), 1000n);
+    }
+    const balance = async (a: Address) => {
+      const [free, locked] = await read<[bigint, bigint]>(market, energyMarketAbi, "balanceOf", [a]);
+      return { free, locked };
+    };
+    await stack.indexed(await stack.pub.getBlockNumber());
+
+    // The seller: maker claims of the closed markets and the payment for what the meter delivered.
+    const sellerBefore = await balance(SELLER.address);
+    const s = seller.page;
+    await s.goto(`${stack.appUrl}/portfolio`);
+    const sale = s.getByTestId("claimable-sale").filter({ hasText: "0.6 of 1 kWh" });
+    await sale.waitFor({ timeout: 20_000 });
+    assert.equal(await s.getByTestId("claimable-sale").count(), 2);
+    const sends = seller.wallet.requests.length;
+    await s.getByTestId("claim-all").click();
+    await s.getByTestId("claimables-empty").waitFor({ timeout: 30_000 });
+    const sellerAfter = await balance(SELLER.address);
+    assert.equal(sellerAfter.locked, 0n);
+    assert.equal(sellerAfter.free, sellerBefore.free + sellerBefore.locked - owed.slashed + owed.payout);
+    assert.ok(seller.wallet.requests.slice(sends).includes("eth_sendTransaction"));
+
+    // The buyer: the refund for the undelivered energy of both markets, and its bids' locks back.
+    await stack.indexed(await stack.pub.getBlockNumber());
+    const buyerBefore = await balance(BUYER.address);
+    const b = buyer.page;
+    await b.goto(`${stack.appUrl}/portfolio`);
+    await b.getByTestId("claimable-refund").nth(1).waitFor({ timeout: 20_000 });
+    await b.getByTestId("claim-all").click();
+    await b.getByTestId("claimables-empty").waitFor({ timeout: 30_000 });
+    const buyerAfter = await balance(BUYER.address);
+    const refunds = [...owed.refund.values()].reduce((x, y) => x + y, 0n);
+    assert.equal(buyerAfter.locked, 0n);
+    assert.equal(buyerAfter.free, buyerBefore.free + buyerBefore.locked + refunds);
+    for (const [marketId, refund] of owed.refund) {
+      const claimed = await read<boolean>(settlement, deliverySettlementAbi, "refundClaimed", [
+        marketId,
+        BUYER.address,
+      ]);
+      assert.ok(claimed && refund > 0n);
+    }
+  });
+
+  it("a treasury proposal: created, voted by signature to quorum, queued and executed in the UI", async () => {
+    const gov = stack.book.contracts.TreasuryGovernor!.address;
+    const usdc = stack.book.quoteToken;
+    const recipient = devAccount(6).address;
+    const amount = 1_500n; // 0.0015 USDC: the treasury holds the fee of the settled sale
+    const wallet = (a: Address) =>
+      stack.pub.readContract({ address: usdc, abi: erc20Abi, functionName: "balanceOf", args: [a] });
+    const before = await wallet(recipient);
+    const voters = [devAccount(2), devAccount(3), devAccount(5)]; // Bob, Carol, Erin: admitted by the seed
+    const pages: WalletPage[] = [];
+    const open = async (i: number) => {
+      const w = await walletPage(browser, { account: voters[i]!.address, rpcUrl: stack.rpcUrl });
+      pages.push(w);
+      await w.page.goto(`${stack.appUrl}/communities/${stack.seed.communityId}`);
+      await connect(w.page);
+      return w;
+    };
     try {
+      const v = await open(0);
       const p = v.page;
-      await p.goto(`${stack.appUrl}/communities/${stack.seed.communityId}`);
-      await connect(p);
-      await p.getByLabel("Pay to").fill(devAccount(6).address);
-      await p.getByLabel("Amount (USDC)").fill("1");
+      await p.getByLabel("Pay to").fill(recipient);
+      await p.getByLabel("Amount (USDC)").fill("0.0015");
       await p.getByLabel("What for").fill("Fence for the community battery");
-      await p.getByTestId("propose").click();
-      const prop = p.getByTestId("proposal").filter({ hasText: "Fence for the community battery" });
-      await prop.getByTestId("proposal-state").filter({ hasText: "Active" }).waitFor({ timeout: 20_000 });
-      const before = v.wallet.requests.filter((m) => m === "eth_signTypedData_v4").length;
-      await prop.getByTestId("vote-sig").click();
-      await prop.filter({ hasText: "For 1" }).waitFor({ timeout: 20_000 });
-      assert.equal(v.wallet.requests.filter((m) => m === "eth_signTypedData_v4").length, before + 1);
+      await submitted(p, p.getByTestId("propose"), "Propose: confirmed");
+      const row = (page: WalletPage["page"]) =>
+        page.getByTestId("proposal").filter({ hasText: "Fence for the community battery" });
+      await row(p).getByTestId("proposal-state").filter({ hasText: "Active" }).waitFor({ timeout: 20_000 });
+      const id = (await row(p).locator("strong").first().innerText()).replace("#", "");
+      const { quorum } = await stack.pub.readContract({
+        address: gov,
+        abi: treasuryGovernorAbi,
+        functionName: "proposal",
+        args: [BigInt(id)],
+      });
+      // Votes by signature until the quorum is met (at least two voters, each in its own browser).
+      const needed = Math.max(2, Number(quorum));
+      assert.ok(needed <= voters.length, `quorum ${quorum} needs more voters than the test has`);
+      for (let i = 0; i < needed; i++) {
+        const w = i === 0 ? v : await open(i);
+        const signed = w.wallet.requests.filter((m) => m === "eth_signTypedData_v4").length;
+        await submitted(w.page, row(w.page).getByTestId("vote-sig"), "Vote by signature: confirmed");
+        assert.equal(w.wallet.requests.filter((m) => m === "eth_signTypedData_v4").length, signed + 1);
+      }
+      await row(p)
+        .filter({ hasText: `For ${needed}` })
+        .waitFor({ timeout: 20_000 });
+
+      // The vote closes (voting period 1 h): queue; the timelock (10 min) passes: execute.
+      const { voteStart } = await stack.pub.readContract({
+        address: gov,
+        abi: treasuryGovernorAbi,
+        functionName: "proposal",
+        args: [BigInt(id)],
+      });
+      const voteEnd = Number(voteStart) + 3600;
+      await stack.increaseTime(voteEnd - Number((await stack.pub.getBlock()).timestamp) + 1);
+      await row(p)
+        .getByTestId("proposal-state")
+        .filter({ hasText: "Succeeded" })
+        .waitFor({ timeout: 20_000 });
+      await submitted(p, row(p).getByTestId("queue"), "Queue: confirmed");
+      await row(p).getByTestId("proposal-state").filter({ hasText: "Queued" }).waitFor({ timeout: 20_000 });
+      await stack.increaseTime(601);
+      await submitted(p, row(p).getByTestId("execute"), "Execute: confirmed");
+      await row(p).getByTestId("proposal-state").filter({ hasText: "Executed" }).waitFor({ timeout: 20_000 });
+      assert.equal(await wallet(recipient), before + amount);
+
+      // The timeline: proposed, each vote, the close, queued, executed — with the executed time.
+      await row(p).locator("summary", { hasText: "Timeline" }).click();
+      const timeline = row(p).getByTestId("proposal-timeline");
+      await timeline
+        .locator('[data-step="executed"].done')
+        .filter({ hasText: /Executed: 0\.0015 USDC paid to .* · \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/ })
+        .waitFor({ timeout: 20_000 });
+      const steps = await timeline
+        .locator("li")
+        .evaluateAll((els) => els.map((e) => `${e.getAttribute("data-step")}:${e.className}`));
+      const votesCast = voters.slice(0, needed).map((x) => `vote-${x.address.toLowerCase()}:done`);
+      assert.deepEqual(
+        [steps[0], [...steps.slice(1, -3)].sort(), ...steps.slice(-3)],
+        ["proposed:done", votesCast.sort(), "closed:done", "queued:done", "executed:done"],
+      );
     } finally {
-      await v.context.close();
+      for (const w of pages) await w.context.close();
     }
   });
 
@@ -215,6 +385,63 @@ describe("PowerShare dApp in Chromium", { timeout: 600_000 }, () => {
     assert.ok(fill, `a maker fill of 1 kWh in:\n${csv}`);
     assert.equal(fill[2], String(stack.seed.slots[1]!.marketId));
     assert.equal(fill[7], "0.255");
+  });
+
+  it("at phone width the nav folds behind a Menu button: keyboard reachable, every link there, axe clean", async () => {
+    const w = await walletPage(browser, {
+      account: SELLER.address,
+      rpcUrl: stack.rpcUrl,
+      viewport: { width: 390, height: 844 },
+    });
+    try {
+      const p = w.page;
+      await p.goto(`${stack.appUrl}/markets`);
+      const nav = p.getByRole("navigation", { name: "Main" });
+      const menu = p.getByRole("button", { name: "Menu" });
+      await menu.waitFor();
+      assert.equal(await nav.isVisible(), false);
+      assert.equal(await menu.getAttribute("aria-expanded"), "false");
+      // Keyboard: Tab from the top reaches the button (after the skip link and the brand).
+      let reached = false;
+      for (let i = 0; i < 6 && !reached; i++) {
+        await p.keyboard.press("Tab");
+        reached = await menu.evaluate((el) => el === document.activeElement);
+      }
+      assert.ok(reached, "the Menu button is reachable with Tab");
+      await p.keyboard.press("Enter");
+      await nav.waitFor();
+      assert.equal(await menu.getAttribute("aria-expanded"), "true");
+      const links = await nav.getByRole("link").allInnerTexts();
+      assert.deepEqual(links.slice(0, 6), [
+        "Home",
+        "Markets",
+        "Portfolio",
+        "Meters",
+        "Communities",
+        "Analytics",
+      ]);
+      for (const l of await nav.getByRole("link").all()) {
+        const box = (await l.boundingBox())!;
+        assert.ok(box.x >= 0 && box.x + box.width <= 390, `${await l.innerText()} fits the screen`);
+      }
+      const res = await new AxeBuilder({ page: p }).analyze();
+      const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+      assert.deepEqual(
+        bad.map((v) => v.id),
+        [],
+      );
+      await p.keyboard.press("Tab");
+      await p.keyboard.press("Escape");
+      await nav.waitFor({ state: "hidden" });
+      assert.ok(await menu.evaluate((el) => el === document.activeElement), "focus back on Menu");
+      // A link navigates and closes the menu.
+      await menu.click();
+      await nav.getByRole("link", { name: "Portfolio" }).click();
+      await p.waitForURL(/\/portfolio$/);
+      await nav.waitFor({ state: "hidden" });
+    } finally {
+      await w.context.close();
+    }
   });
 
   it("has no serious or critical accessibility violations on any page", async () => {

@@ -4,23 +4,38 @@ import type { Abi } from "viem";
 import { useAccount } from "wagmi";
 import { useAppConfig } from "@/hooks/useAppConfig";
 import { useClaimables } from "@/hooks/useIndexer";
+import { useSellerSettlements } from "@/hooks/useSellerSettlements";
 import { useTx } from "@/hooks/useTx";
 import { decodeMarketId, formatKwh, formatUsdc, slotDay, slotLabel } from "@/lib/units";
 
-/** Everything the account can collect, and one action that claims it all. */
+/** The contract's reasons a market cannot settle yet that the account's own maker claims remove. */
+const MAKER_REASONS = ["ask makers unclaimed", "bid makers unclaimed"];
+
+/**
+ * Everything the account can collect — maker orders of closed markets, payment for the energy its
+ * meters delivered (settling its own sales), refunds of undelivered energy it bought — and one
+ * action that claims it all.
+ */
 export function Claimables() {
   const cfg = useAppConfig();
   const { address } = useAccount();
   const q = useClaimables(address);
+  const s = useSellerSettlements(address);
   const tx = useTx();
   if (!address) return <p className="muted">Connect a wallet to see what you can claim.</p>;
   if (q.isError)
     return <p className="error">The indexer cannot be reached: claimables are unknown right now.</p>;
   const orders = q.data?.orders ?? [];
   const refunds = (q.data?.refunds ?? []).filter((r) => BigInt(r.refund) > 0n || BigInt(r.paid) > 0n);
+  const claimingIn = new Set(orders.map((o) => o.marketId));
+  // A sale can be settled now, or once this account's own maker claims in its market go through.
+  const sales = (s.data ?? []).filter(
+    (x) => x.ready || (MAKER_REASONS.includes(x.reason) && claimingIn.has(x.marketId)),
+  );
   const total =
-    orders.reduce((s, o) => s + BigInt(o.releases) + (o.isBid ? 0n : 0n), 0n) +
-    refunds.reduce((s, r) => s + BigInt(r.refund), 0n);
+    orders.reduce((sum, o) => sum + BigInt(o.releases), 0n) +
+    sales.reduce((sum, x) => sum + x.payout + x.bondBack, 0n) +
+    refunds.reduce((sum, r) => sum + BigInt(r.refund), 0n);
   const busy = tx.state.status === "signing" || tx.state.status === "pending";
 
   async function claimAll() {
@@ -33,20 +48,36 @@ export function Claimables() {
       });
       if (r.status !== "confirmed") return;
     }
-    if (cfg.contracts.settlement) {
-      for (const f of refunds) {
-        const r = await tx.run("Claim refund", {
-          address: cfg.contracts.settlement,
-          abi: deliverySettlementAbi as Abi,
-          functionName: "claimRefund",
-          args: [BigInt(f.marketId), address],
-        });
-        if (r.status !== "confirmed") return;
-      }
+    if (!cfg.contracts.settlement) return;
+    const byMarket = new Map<string, number[]>();
+    for (const x of sales) byMarket.set(x.marketId, [...(byMarket.get(x.marketId) ?? []), x.meterId]);
+    for (const [marketId, meterIds] of byMarket) {
+      const r = await tx.run("Settle delivered energy", {
+        address: cfg.contracts.settlement,
+        abi: deliverySettlementAbi as Abi,
+        functionName: "settleSellers",
+        args: [BigInt(marketId), meterIds],
+      });
+      if (r.status !== "confirmed") return;
+    }
+    // Settling one's own sales may finalise a refund pool one also bought in: read them again
+    // (what the indexer has not seen yet shows up on its next poll).
+    const fresh = byMarket.size > 0 ? ((await q.refetch()).data?.refunds ?? refunds) : refunds;
+    const done = new Set<string>();
+    for (const f of fresh.filter((r) => BigInt(r.paid) > 0n)) {
+      if (done.has(f.marketId)) continue;
+      done.add(f.marketId);
+      const r = await tx.run("Claim refund", {
+        address: cfg.contracts.settlement,
+        abi: deliverySettlementAbi as Abi,
+        functionName: "claimRefund",
+        args: [BigInt(f.marketId), address],
+      });
+      if (r.status !== "confirmed") return;
     }
   }
 
-  if (orders.length === 0 && refunds.length === 0)
+  if (orders.length === 0 && refunds.length === 0 && sales.length === 0)
     return (
       <p className="muted" data-testid="claimables-empty">
         Nothing to claim. Maker fills become claimable when a slot's gate closes; refunds after settlement.
@@ -84,10 +115,27 @@ export function Claimables() {
                 </tr>
               );
             })}
+            {sales.map((x) => {
+              const { slotStart } = decodeMarketId(x.marketId);
+              return (
+                <tr key={`sale-${x.marketId}-${x.meterId}`} data-testid="claimable-sale">
+                  <td>
+                    {slotDay(slotStart)} {slotLabel(slotStart, 900)}
+                  </td>
+                  <td>
+                    {x.reported
+                      ? `Payment for energy delivered by meter #${x.meterId}: ${formatKwh(x.deliveredWh)} of ${formatKwh(x.soldWh)} kWh (fee deducted), and the bond`
+                      : `Meter #${x.meterId} sold ${formatKwh(x.soldWh)} kWh; no report came: the bond back, no payment`}
+                  </td>
+                  <td className="r num">{formatKwh(x.soldWh)}</td>
+                  <td className="r num">{formatUsdc(x.payout + x.bondBack, 6)}</td>
+                </tr>
+              );
+            })}
             {refunds.map((r) => {
               const { slotStart } = decodeMarketId(r.marketId);
               return (
-                <tr key={`refund-${r.marketId}`}>
+                <tr key={`refund-${r.marketId}`} data-testid="claimable-refund">
                   <td>
                     {slotDay(slotStart)} {slotLabel(slotStart, 900)}
                   </td>

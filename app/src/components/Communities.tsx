@@ -3,14 +3,15 @@ import { energyMarketAbi, treasuryGovernorAbi } from "@powershare/contracts";
 import Link from "next/link";
 import { useId, useState } from "react";
 import { isAddress, type Abi, type Address } from "viem";
-import { useAccount, useConfig } from "wagmi";
+import { useAccount, useConfig, usePublicClient } from "wagmi";
+import { useQuery } from "@tanstack/react-query";
 import { signTypedData } from "viem/actions";
 import { getConnectorClient } from "wagmi/actions";
 import { useAppConfig } from "@/hooks/useAppConfig";
 import { useIsMember } from "@/hooks/useChainState";
-import { useCommunities, useCommunity } from "@/hooks/useIndexer";
+import { useCommunities, useCommunity, useIndexerBase } from "@/hooks/useIndexer";
 import { useTx } from "@/hooks/useTx";
-import type { Proposal } from "@/lib/indexer";
+import { gql, type Items, type Proposal } from "@/lib/indexer";
 import { formatKwh, formatUsdc, parseUsdc, shortAddress } from "@/lib/units";
 
 export function CommunitiesList() {
@@ -55,6 +56,111 @@ const SUPPORT = [
   { v: 0, label: "Against" },
   { v: 2, label: "Abstain" },
 ] as const;
+
+const utc = (s: string | bigint | null | undefined) =>
+  s === null || s === undefined
+    ? "—"
+    : new Date(Number(s) * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+const SUPPORT_LABEL = ["Against", "For", "Abstain"];
+/** How far back the timeline looks for a proposal's queue and execute transactions on chain. */
+const TIMELINE_BLOCKS = 10_000n;
+
+/**
+ * A proposal's life: proposed, each vote (indexer), the vote's close, queued with its eta and
+ * executed — the queue and execute transactions' times and hashes read from the governor's logs.
+ */
+function ProposalTimeline({ p }: { p: Proposal }) {
+  const cfg = useAppConfig();
+  const base = useIndexerBase();
+  const publicClient = usePublicClient({ chainId: cfg.chainId });
+  const gov = cfg.contracts.governor;
+  const votes = useQuery({
+    queryKey: ["proposal-votes", p.id, p.forVotes + p.againstVotes + p.abstainVotes],
+    queryFn: async () =>
+      (
+        await gql<Items<"votess", { voter: string; support: number; timestamp: string }>>(
+          base,
+          `query($p: BigInt!) { votess(where: { proposalId: $p }, orderBy: "timestamp", limit: 100) { items { voter support timestamp } } }`,
+          { p: p.id },
+        )
+      ).votess.items,
+  });
+  const steps = useQuery({
+    queryKey: ["proposal-steps", p.id, p.eta, p.executed],
+    enabled: Boolean(publicClient && gov && (p.eta || p.executed)),
+    queryFn: async () => {
+      const latest = await publicClient!.getBlockNumber();
+      const fromBlock = latest > TIMELINE_BLOCKS ? latest - TIMELINE_BLOCKS : 0n;
+      const logs = await publicClient!.getLogs({
+        address: gov!,
+        events: treasuryGovernorAbi.filter(
+          (x) => x.type === "event" && (x.name === "ProposalQueued" || x.name === "ProposalExecuted"),
+        ) as never,
+        args: { proposalId: BigInt(p.id) } as never,
+        fromBlock,
+        toBlock: latest,
+      });
+      const out: Record<string, { at: bigint; hash: string }> = {};
+      for (const l of logs as unknown as {
+        eventName: string;
+        blockNumber: bigint;
+        transactionHash: string;
+      }[]) {
+        const b = await publicClient!.getBlock({ blockNumber: l.blockNumber });
+        out[l.eventName] = { at: b.timestamp, hash: l.transactionHash };
+      }
+      return out;
+    },
+  });
+  const queued = steps.data?.ProposalQueued;
+  const executed = steps.data?.ProposalExecuted;
+  const closed = p.state !== "Pending" && p.state !== "Active";
+  const items: { key: string; done: boolean; title: string; at?: string | bigint | null; detail?: string }[] =
+    [
+      { key: "proposed", done: true, title: `Proposed by ${shortAddress(p.proposer)}`, at: p.createdAt },
+      ...(votes.data ?? []).map((v) => ({
+        key: `vote-${v.voter}`,
+        done: true,
+        title: `${shortAddress(v.voter)} voted ${SUPPORT_LABEL[v.support] ?? v.support}`,
+        at: v.timestamp,
+      })),
+      {
+        key: "closed",
+        done: closed,
+        title: closed ? `Vote closed: ${p.state === "Defeated" ? "defeated" : "passed"}` : "Vote closes",
+        at: p.voteEnd,
+        detail: `For ${p.forVotes}, Against ${p.againstVotes}, Abstain ${p.abstainVotes}; quorum ${p.quorum}`,
+      },
+    ];
+  if (p.eta || p.state === "Succeeded")
+    items.push({
+      key: "queued",
+      done: Boolean(p.eta),
+      title: p.eta ? `Queued: executable from ${utc(p.eta)}` : "Queue (timelock starts)",
+      at: queued?.at,
+    });
+  if (p.eta)
+    items.push({
+      key: "executed",
+      done: p.executed,
+      title: p.executed
+        ? `Executed: ${formatUsdc(p.amount, 6)} USDC paid to ${shortAddress(p.to)}`
+        : "Execute (pays the recipient)",
+      at: executed?.at,
+    });
+  if (p.canceled) items.push({ key: "canceled", done: true, title: "Cancelled by the proposer" });
+  return (
+    <ol className="timeline" aria-label={`Timeline of proposal #${p.id}`} data-testid="proposal-timeline">
+      {items.map((i) => (
+        <li key={i.key} className={i.done ? "done" : "todo"} data-step={i.key}>
+          <span aria-hidden="true">{i.done ? "●" : "○"}</span> {i.title}
+          {i.at !== undefined && i.at !== null && <span className="muted"> · {utc(i.at)}</span>}
+          {i.detail && <span className="muted"> · {i.detail}</span>}
+        </li>
+      ))}
+    </ol>
+  );
+}
 
 function ProposalRow({ p }: { p: Proposal }) {
   const cfg = useAppConfig();
@@ -108,7 +214,7 @@ function ProposalRow({ p }: { p: Proposal }) {
         </span>
       </div>
       <p className="hint">
-        Pay {formatUsdc(p.amount)} USDC to {shortAddress(p.to)} · proposed by {shortAddress(p.proposer)} ·
+        Pay {formatUsdc(p.amount, 6)} USDC to {shortAddress(p.to)} · proposed by {shortAddress(p.proposer)} ·
         voting {t(p.voteStart)} → {t(p.voteEnd)}
         {p.eta && ` · executable from ${t(p.eta)}`}
       </p>
@@ -142,6 +248,7 @@ function ProposalRow({ p }: { p: Proposal }) {
             className="btn btn-small"
             disabled={busy}
             onClick={() => run("Queue", "queue", [BigInt(p.id)])}
+            data-testid="queue"
           >
             Queue
           </button>
@@ -157,6 +264,10 @@ function ProposalRow({ p }: { p: Proposal }) {
           </button>
         )}
       </div>
+      <details>
+        <summary>Timeline</summary>
+        <ProposalTimeline p={p} />
+      </details>
       {tx.state.status === "failed" && (
         <p className="error" role="alert">
           {tx.state.error.message}

@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import type { ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { useAccount, useSwitchChain } from "wagmi";
 import { useAppConfig } from "@/hooks/useAppConfig";
 import { useIndexerStatus } from "@/hooks/useIndexer";
@@ -22,6 +22,15 @@ const NAV = [
 export function Shell({ children }: { children: ReactNode }) {
   const path = usePathname();
   const cfg = useAppConfig();
+  // Phone widths: the nav folds behind a Menu button (CSS shows the button below 720 px only).
+  const [menuOpen, setMenuOpen] = useState(false);
+  const toggle = useRef<HTMLButtonElement>(null);
+  useEffect(() => setMenuOpen(false), [path]);
+  const closeOnEscape = (e: { key: string }) => {
+    if (e.key !== "Escape" || !menuOpen) return;
+    setMenuOpen(false);
+    toggle.current?.focus(); // focus stays on screen, not on a link that is now hidden
+  };
   return (
     <>
       <a className="skip" href="#main">
@@ -34,7 +43,23 @@ export function Shell({ children }: { children: ReactNode }) {
           </span>
           PowerShare
         </Link>
-        <nav aria-label="Main" className="nav">
+        <button
+          type="button"
+          className="nav-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          ref={toggle}
+          onClick={() => setMenuOpen((o) => !o)}
+          onKeyDown={closeOnEscape}
+        >
+          <span aria-hidden="true">{menuOpen ? "✕" : "☰"}</span> Menu
+        </button>
+        <nav
+          aria-label="Main"
+          id="main-nav"
+          className={menuOpen ? "nav nav-open" : "nav"}
+          onKeyDown={closeOnEscape}
+        >
           {NAV.filter(([href]) => href !== "/assistant" || cfg.agentsUrl).map(([href, label]) => {
             const active = href === "/" ? path === "/" : path.startsWith(href);
             return (
