@@ -5,10 +5,8 @@
  * one's own agents and their session history. The SIWE token is kept per address in sessionStorage.
  */
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useCallback, useState } from "react";
-import { useAccount, useSignMessage } from "wagmi";
 import { useAppConfig } from "./useAppConfig";
-import { useStoredSession } from "./useNotifierSession";
+import { useSiweSession, type SiweService } from "./useSiweSession";
 import {
   AgentsError,
   agentsRequest,
@@ -69,56 +67,27 @@ export function useAssistantChat(base: string | undefined, address: string | und
   });
 }
 
+const agentsSignIn: Omit<SiweService, "base"> = {
+  store: agentsSessions,
+  nonce: (base) => agentsRequest<{ nonce: string; domain: string }>(base, "/auth/nonce", { method: "POST" }),
+  message: {
+    service: { name: "agents service", domainSetting: "AGENTS_SIWE_DOMAIN" },
+    statement: "Sign in to PowerShare agents: run my agents and read their history.",
+    validForMs: SIGN_IN_VALID_MS,
+  },
+  // The agents service takes the signed message itself as the bearer (no exchange).
+  complete: async (_base, { address, message, signature }) =>
+    agentsSessions.write({
+      token: siweToken(message, signature),
+      address,
+      expiresAt: Date.now() + SIGN_IN_VALID_MS - 30_000,
+    }),
+};
+
 /** Sign-in for the per-user actions, and those actions. */
 export function useAgentsAccount() {
-  const cfg = useAppConfig();
-  const base = cfg.agentsUrl;
-  const { address } = useAccount();
-  const session = useStoredSession(address, agentsSessions);
-  const { signMessageAsync } = useSignMessage();
-  const [signing, setSigning] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-
-  const signIn = useCallback(async () => {
-    if (!base || !address) return;
-    setSigning(true);
-    setError(undefined);
-    try {
-      const { signInMessage, isWalletRejection } = await import("@/lib/notifier-siwe");
-      const nonce = await agentsRequest<{ nonce: string; domain: string }>(base, "/auth/nonce", {
-        method: "POST",
-      });
-      const message = signInMessage({
-        address,
-        host: window.location.host,
-        origin: window.location.origin,
-        chainId: cfg.chainId,
-        nonce,
-        service: { name: "agents service", domainSetting: "AGENTS_SIWE_DOMAIN" },
-        statement: "Sign in to PowerShare agents: run my agents and read their history.",
-        validForMs: SIGN_IN_VALID_MS,
-      });
-      let signature: string;
-      try {
-        signature = await signMessageAsync({ account: address, message });
-      } catch (e) {
-        throw new Error(
-          isWalletRejection(e)
-            ? "You declined the sign-in in your wallet; nothing was changed."
-            : `Your wallet could not sign the message: ${(e as Error).message.split("\n")[0]}`,
-        );
-      }
-      agentsSessions.write({
-        token: siweToken(message, signature),
-        address,
-        expiresAt: Date.now() + SIGN_IN_VALID_MS - 30_000,
-      });
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setSigning(false);
-    }
-  }, [base, address, cfg.chainId, signMessageAsync]);
+  const base = useAppConfig().agentsUrl;
+  const { address, session, signIn, pending: signing, error } = useSiweSession({ base, ...agentsSignIn });
 
   const authed = async <T>(path: string, body: unknown) => {
     try {
