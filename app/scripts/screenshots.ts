@@ -1,7 +1,9 @@
 /**
  * `npm run screenshots -w app`: every page at desktop (1440×900) and phone (390×844) width, light
- * and (desktop) dark, against a fresh local stack with the demo seed and a connected wallet
- * (Alice, account #1) → docs/screenshots/<page>-<size>.png. Needs `npm run build -w app` first.
+ * and (desktop) dark, against a fresh local stack with the demo seed, the notifier and the agents
+ * service (so Settings has its notifications section and the AI Assistant its page) and a
+ * connected wallet (Alice, account #1) → docs/screenshots/<page>-<size>.png, plus the phone nav
+ * opened (menu-phone.png). Needs `npm run build -w app` first.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -11,7 +13,11 @@ import { ROOT, startStack } from "../e2e/support/stack.ts";
 
 const OUT = path.join(ROOT, "docs", "screenshots");
 mkdirSync(OUT, { recursive: true });
-const stack = await startStack({ log: (l) => console.log(`stack: ${l}`) });
+const stack = await startStack({
+  log: (l) => console.log(`stack: ${l}`),
+  notifier: true,
+  agents: true,
+});
 const browser = await launch();
 try {
   const pages: [string, string][] = [
@@ -23,6 +29,7 @@ try {
     ["communities", "/communities"],
     ["community", `/communities/${stack.seed.communityId}`],
     ["analytics", "/analytics"],
+    ["assistant", "/assistant"],
     ["settings", "/settings"],
   ];
   const sizes = [
@@ -46,6 +53,18 @@ try {
       await w.page.waitForTimeout(2_500); // indexer polls, charts
       const file = path.join(OUT, `${name}-${size.name}.png`);
       await w.page.screenshot({ path: file, fullPage: size.name !== "phone" });
+      console.log(path.relative(ROOT, file));
+    }
+    if (size.name === "phone") {
+      // The nav folds behind the Menu button at phone width: the same page with it open.
+      await w.page.goto(`${stack.appUrl}${pages[2]![1]}`);
+      await w.page.getByRole("button", { name: "Menu" }).click();
+      await w.page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: "Portfolio" })
+        .waitFor();
+      const file = path.join(OUT, "menu-phone.png");
+      await w.page.screenshot({ path: file });
       console.log(path.relative(ROOT, file));
     }
     await w.context.close();

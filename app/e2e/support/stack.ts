@@ -3,8 +3,9 @@
  * a Hardhat node (contracts package), the LocalStack contracts deployed from the compiled
  * artifacts (MockUSDC, reference feed, EnergyMarket, DeliverySettlement, SettlementKeeper,
  * TreasuryGovernor), the demo seed of `npm run dev` (scripts/seed), the indexer (PGlite in a temp
- * dir), optionally the notifier (SQLite in the temp dir, SIWE domain = the app's host) and
- * `next start` of the built app.
+ * dir), optionally the notifier (SQLite in the temp dir, SIWE domain = the app's host) and the
+ * agents service (the seeded meters' owners; SQLite in the temp dir), and `next start` of the
+ * built app.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -28,7 +29,7 @@ import {
 import type { AddressBook } from "@powershare/contracts";
 import { compiledArtifact, startHardhatNode, type HardhatNode } from "@powershare/contracts/testing";
 import { mockV3AggregatorArtifact } from "../../../contracts/ignition/npm-artifact.ts";
-import { devAccount, seedDemo, type SeedResult } from "../../../scripts/seed/index.ts";
+import { devAccount, seedDemo, writeMetersFile, type SeedResult } from "../../../scripts/seed/index.ts";
 
 export const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const ROOT = path.resolve(APP_DIR, "..");
@@ -91,6 +92,8 @@ export interface Stack {
   indexerUrl: string;
   /** The notifier's own URL, when started with `{ notifier: true }`. */
   notifierUrl?: string;
+  /** The agents service's own URL, when started with `{ agents: true }`. */
+  agentsUrl?: string;
   appUrl: string;
   pub: PublicClient;
   /** Sends a transaction from a dev account (the node's unlocked accounts). */
@@ -169,7 +172,7 @@ export async function deployLocalStack(url: string): Promise<AddressBook> {
 }
 
 export async function startStack(
-  opts: { log?: (l: string) => void; notifier?: boolean } = {},
+  opts: { log?: (l: string) => void; notifier?: boolean; agents?: boolean } = {},
 ): Promise<Stack> {
   const log = opts.log ?? (() => {});
   const dist = process.env.NEXT_DIST_DIR || ".next"; // next.config.ts reads the same variable
@@ -249,6 +252,38 @@ export async function startStack(
       );
       log(`notifier ${notifierUrl}`);
     }
+    let agentsUrl: string | undefined;
+    if (opts.agents) {
+      const agentsPort = await freePort();
+      const metersFile = path.join(tmp, "meters.json");
+      writeMetersFile(metersFile, seed);
+      const agents = spawnLogged(process.execPath, [path.join(ROOT, "agents", "src", "main.ts")], {
+        cwd: path.join(ROOT, "agents"),
+        env: {
+          ...env,
+          POWERSHARE_RPC_URL: rpcUrl,
+          POWERSHARE_CHAIN: "31337",
+          POWERSHARE_ADDRESS_BOOK: bookFile,
+          POWERSHARE_INDEXER_URL: indexerUrl,
+          AGENTS_METERS_FILE: metersFile,
+          AGENTS_PORT: String(agentsPort),
+          AGENTS_INTERVAL_S: "3600", // one cycle at start; the pages are what matters here
+          AGENTS_DB: path.join(tmp, "agents.sqlite"),
+          AGENTS_SIWE_DOMAIN: `127.0.0.1:${appPort}`,
+          LOG_LEVEL: "warn",
+        },
+      });
+      cleanups.push(() => stopProc(agents.proc));
+      agentsUrl = `http://127.0.0.1:${agentsPort}`;
+      await waitFor(
+        "agents",
+        async () => (await fetch(`${agentsUrl}/health`)).status === 200,
+        60_000,
+        agents.proc,
+        agents.output,
+      );
+      log(`agents ${agentsUrl}`);
+    }
     const next = spawnLogged(
       process.execPath,
       [
@@ -267,6 +302,7 @@ export async function startStack(
           CHAIN_RPC_URL: rpcUrl,
           INDEXER_URL: indexerUrl,
           ...(notifierUrl ? { NOTIFIER_URL: notifierUrl } : {}),
+          ...(agentsUrl ? { AGENTS_URL: agentsUrl } : {}),
           ADDRESS_BOOK: bookFile,
           NEXT_TELEMETRY_DISABLED: "1",
           NODE_ENV: "production",
@@ -311,6 +347,7 @@ export async function startStack(
       seed,
       indexerUrl,
       notifierUrl,
+      agentsUrl,
       appUrl,
       pub,
       async send(from, to, abi, functionName, args) {
