@@ -132,8 +132,10 @@ describe("every service's /metrics and /health", { timeout: 300_000 }, () => {
     });
 
     const notifierPort = await freePort();
+    const hookToken = `scrape-${process.pid}-${Date.now()}`;
     spawnService([path.join(ROOT, "notifier", "bin", "notifier.ts")], {
       ...chain,
+      NOTIFIER_HOOK_TOKEN: hookToken,
       NOTIFIER_PORT: String(notifierPort),
       NOTIFIER_SQLITE: path.join(dir, "notifier.sqlite"),
       NOTIFIER_POLL_MS: "200",
@@ -177,11 +179,20 @@ describe("every service's /metrics and /health", { timeout: 300_000 }, () => {
         AGENTS_PORT: String(agentsPort),
         AGENTS_DB: path.join(dir, "agents.sqlite"),
         AGENTS_INTERVAL_S: "5",
+        // the agents announce their actions through the notifier's hook, as in npm run dev
+        NOTIFIER_URL: `http://127.0.0.1:${notifierPort}`,
+        NOTIFIER_HOOK_TOKEN: hookToken,
       });
       services.push({
         name: "agents",
         url: `http://127.0.0.1:${agentsPort}`,
-        families: ["agents_cycles_total", "agents_orders_placed_total"],
+        families: [
+          "agents_cycles_total",
+          "agents_orders_placed_total",
+          "agents_notify_sent_total",
+          "agents_notify_failed_total",
+          "agents_notify_pending",
+        ],
       });
     }
     for (const s of services) await healthy(s.url, 90_000);
@@ -197,7 +208,15 @@ describe("every service's /metrics and /health", { timeout: 300_000 }, () => {
   const scraped = new Set<string>();
 
   it("scrapes and parses each one", async () => {
-    assert.ok(services.length >= 4, "oracle, indexer, keeper and notifier at least");
+    // every long-running service of the stack, none left out
+    assert.deepEqual(services.map((s) => s.name).sort(), [
+      "agents",
+      "gateway",
+      "indexer",
+      "keeper",
+      "notifier",
+      "oracle",
+    ]);
     for (const s of services) {
       const r = await fetch(`${s.url}/metrics`);
       assert.equal(r.status, 200, `${s.name} /metrics`);
