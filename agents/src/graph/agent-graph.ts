@@ -440,5 +440,12 @@ export function compileAgent(
   checkpointer: BaseCheckpointSaver,
   opts: { interruptBefore?: "act"[] } = {},
 ) {
-  return buildAgentGraph(deps).compile({ checkpointer, interruptBefore: opts.interruptBefore });
+  // "sync" durability: each node's checkpoint is written before the next node starts. LangGraph's
+  // default ("async") lets act send its transaction while the checkpoint after risk is still in
+  // flight; on a store slower than node:sqlite (PostgreSQL) a SIGKILL then loses the approved plan and
+  // the restarted agent decides and sends again (test/agent-kill.test.ts, decision 0037). A run's
+  // own `durability` (the simulation's "exit") still overrides this default.
+  return buildAgentGraph(deps)
+    .compile({ checkpointer, interruptBefore: opts.interruptBefore })
+    .withConfig({ durability: "sync" });
 }
