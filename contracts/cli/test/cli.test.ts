@@ -109,6 +109,34 @@ describe("powershare (read commands)", () => {
     expect(sell.stdout).toMatch(/--meter <id>/);
   });
 
+  it("lists communities as a table and as JSON", async () => {
+    const t = await run(["communities"]);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/^id\s+name/m);
+    expect(t.stdout).toContain("Test community");
+    const j = json<{ communities: { id: number; tickSize: string; name: string }[] }>(
+      await run(["communities", "--json"]),
+    );
+    expect(j.communities).toEqual([
+      expect.objectContaining({ id: communityId, tickSize: "1000", name: "Test community" }),
+    ]);
+  });
+
+  it("lists meters", async () => {
+    const j = json<{ meters: { id: number; kind: string }[] }>(
+      await run(["meters", "--json", "--community", String(communityId)]),
+    );
+    expect(j.meters.map((m) => [m.id, m.kind])).toEqual([
+      [sellerMeter, "producer"],
+      [buyerMeter, "consumer"],
+    ]);
+    const mine = await run(["meters", "--mine"], 1);
+    expect(mine.stdout).toMatch(new RegExp(`^\\s*${sellerMeter}\\s+${communityId}\\s+producer`, "m"));
+  });
+});
+
+describe("powershare (trading)", () => {
+  let askId: string;
   it("the registrar certifies a meter (meter certify) and its owner registers it (meter register)", async () => {
     const file = path.join(dir, "certificate.json");
     const owner = devAccount(2).address;
@@ -143,34 +171,6 @@ describe("powershare (read commands)", () => {
     expect(again.stderr).toMatch(/already registered a meter/);
   });
 
-  it("lists communities as a table and as JSON", async () => {
-    const t = await run(["communities"]);
-    expect(t.code).toBe(0);
-    expect(t.stdout).toMatch(/^id\s+name/m);
-    expect(t.stdout).toContain("Test community");
-    const j = json<{ communities: { id: number; tickSize: string; name: string }[] }>(
-      await run(["communities", "--json"]),
-    );
-    expect(j.communities).toEqual([
-      expect.objectContaining({ id: communityId, tickSize: "1000", name: "Test community" }),
-    ]);
-  });
-
-  it("lists meters", async () => {
-    const j = json<{ meters: { id: number; kind: string }[] }>(
-      await run(["meters", "--json", "--community", String(communityId)]),
-    );
-    expect(j.meters.map((m) => [m.id, m.kind])).toEqual([
-      [sellerMeter, "producer"],
-      [buyerMeter, "consumer"],
-    ]);
-    const mine = await run(["meters", "--mine"], 1);
-    expect(mine.stdout).toMatch(new RegExp(`^\\s*${sellerMeter}\\s+${communityId}\\s+producer`, "m"));
-  });
-});
-
-describe("powershare (trading)", () => {
-  let askId: string;
   it("sells, shows the book and the market, buys against it", async () => {
     const sell = json<{ orderId: string; restingWh: string; tick: number; tx: string }>(
       await run(["sell", market, "1.5", "0.26", "--meter", String(sellerMeter), "--json"], 1),
