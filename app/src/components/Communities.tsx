@@ -3,9 +3,9 @@ import { energyMarketAbi, treasuryGovernorAbi } from "@powershare/contracts";
 import Link from "next/link";
 import { useId, useState } from "react";
 import { isAddress, type Abi, type Address } from "viem";
-import { useAccount, useConfig, usePublicClient } from "wagmi";
+import { useAccount, useConfig } from "wagmi";
 import { useQuery } from "@tanstack/react-query";
-import { signTypedData } from "viem/actions";
+import { getBlock, getBlockNumber, getLogs, signTypedData } from "viem/actions";
 import { getConnectorClient } from "wagmi/actions";
 import { useAppConfig } from "@/hooks/useAppConfig";
 import { useIsMember } from "@/hooks/useChainState";
@@ -72,7 +72,7 @@ const TIMELINE_BLOCKS = 10_000n;
 function ProposalTimeline({ p }: { p: Proposal }) {
   const cfg = useAppConfig();
   const base = useIndexerBase();
-  const publicClient = usePublicClient({ chainId: cfg.chainId });
+  const wagmiConfig = useConfig();
   const gov = cfg.contracts.governor;
   const votes = useQuery({
     queryKey: ["proposal-votes", p.id, p.forVotes + p.againstVotes + p.abstainVotes],
@@ -87,11 +87,12 @@ function ProposalTimeline({ p }: { p: Proposal }) {
   });
   const steps = useQuery({
     queryKey: ["proposal-steps", p.id, p.eta, p.executed],
-    enabled: Boolean(publicClient && gov && (p.eta || p.executed)),
+    enabled: Boolean(gov && (p.eta || p.executed)),
     queryFn: async () => {
-      const latest = await publicClient!.getBlockNumber();
+      const client = wagmiConfig.getClient({ chainId: cfg.chainId });
+      const latest = await getBlockNumber(client);
       const fromBlock = latest > TIMELINE_BLOCKS ? latest - TIMELINE_BLOCKS : 0n;
-      const logs = await publicClient!.getLogs({
+      const logs = await getLogs(client, {
         address: gov!,
         events: treasuryGovernorAbi.filter(
           (x) => x.type === "event" && (x.name === "ProposalQueued" || x.name === "ProposalExecuted"),
@@ -106,7 +107,7 @@ function ProposalTimeline({ p }: { p: Proposal }) {
         blockNumber: bigint;
         transactionHash: string;
       }[]) {
-        const b = await publicClient!.getBlock({ blockNumber: l.blockNumber });
+        const b = await getBlock(client, { blockNumber: l.blockNumber });
         out[l.eventName] = { at: b.timestamp, hash: l.transactionHash };
       }
       return out;

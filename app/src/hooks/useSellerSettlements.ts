@@ -14,7 +14,8 @@ import {
   getSettlement,
   type AnyPublicClient,
 } from "@powershare/contracts/sdk";
-import { usePublicClient } from "wagmi";
+import { readContract } from "viem/actions";
+import { useConfig } from "wagmi";
 import { useAppConfig } from "./useAppConfig";
 import { useIndexerBase } from "./useIndexer";
 import { gql, type Items } from "@/lib/indexer";
@@ -53,10 +54,10 @@ export function settlementAmounts(
 export function useSellerSettlements(account: string | undefined) {
   const cfg = useAppConfig();
   const base = useIndexerBase();
-  const publicClient = usePublicClient({ chainId: cfg.chainId });
+  const wagmiConfig = useConfig();
   return useQuery({
     queryKey: ["seller-settlements", account?.toLowerCase()],
-    enabled: Boolean(account) && Boolean(publicClient) && Boolean(cfg.contracts.settlement),
+    enabled: Boolean(account) && Boolean(cfg.contracts.settlement),
     queryFn: async (): Promise<SellerSettlement[]> => {
       const open = (
         await gql<Items<"saless", { marketId: string; meterId: number }>>(
@@ -65,7 +66,13 @@ export function useSellerSettlements(account: string | undefined) {
           { s: account!.toLowerCase() },
         )
       ).saless.items;
-      const ctx = { publicClient: publicClient as unknown as AnyPublicClient, addresses: cfg.contracts };
+      // The SDK reads used here call only `readContract`: a client with that one viem action keeps
+      // the page light (a full public client carries every action; decision 0060).
+      const client = wagmiConfig.getClient({ chainId: cfg.chainId });
+      const publicClient = {
+        readContract: (args: Parameters<typeof readContract>[1]) => readContract(client, args),
+      } as unknown as AnyPublicClient;
+      const ctx = { publicClient, addresses: cfg.contracts };
       const status = new Map<string, Promise<{ ready: boolean; reason: string; feeBps: number }>>();
       const statusOf = (marketId: bigint) => {
         const k = String(marketId);
