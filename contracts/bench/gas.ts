@@ -306,6 +306,42 @@ record(
 await settlement.write.settleSeller([settleMarket, meters.get(askMakers[1]!.account.address)!]);
 record("claim_buyer", await gasOf(settlement.write.claimRefund([settleMarket, traders[3]!.account.address])));
 
+// The same trade for a returning seller in a community that has settled before: the seller's
+// delivery record and bond factor and the community treasury are non-zero words by then (a first
+// settlement writes them fresh). Everything per market (totals, sale, seller list, escrow flows,
+// settlement progress, refund progress) is still fresh: this is again the first trade of a market.
+{
+  const now2 = await networkHelpers.time.latest();
+  const slot = (Math.floor(now2 / slotLength) + 4) * slotLength;
+  const ids: bigint[] = [];
+  for (const w of askMakers) {
+    await place(w, slot, "ask", 250, 1000n);
+    ids.push((await market.getEvents.OrderPlaced({}, { fromBlock: "latest" }))[0]!.args.orderId!);
+  }
+  await place(traders[3]!, slot, "bid", 250, 1500n, 1);
+  await place(traders[4]!, slot, "bid", 250, 500n, 1);
+  await networkHelpers.time.increaseTo(slot + slotLength);
+  await submit(
+    reportsFor(
+      slot,
+      askMakers.map((w) => meters.get(w.account.address)!),
+    ),
+    1,
+  );
+  await market.write.claim([ids]);
+  await networkHelpers.time.increaseTo(slot + slotLength + reportWindow);
+  const marketId = (BigInt(communityId) << 40n) | BigInt(slot);
+  record(
+    "settle_seller_returning",
+    await gasOf(settlement.write.settleSeller([marketId, meters.get(askMakers[0]!.account.address)!])),
+  );
+  await settlement.write.settleSeller([marketId, meters.get(askMakers[1]!.account.address)!]);
+  record(
+    "claim_buyer_returning",
+    await gasOf(settlement.write.claimRefund([marketId, traders[3]!.account.address])),
+  );
+}
+
 // One matched trade's whole life: a resting ask joining a level, the take, the maker's claim, two
 // meter reports (seller and buyer, in batches of 100, k = 3), the seller's settlement and the
 // buyer's refund claim. Chain capacity: matched trades one Polygon chain settles per 15-minute slot
@@ -324,6 +360,18 @@ record(
   lifecycleParts.reduce((sum, k) => sum + results[k]!, 0),
 );
 record("chain_trades_per_slot", Math.floor((45_000_000 * (900 / 2)) / results.lifecycle_per_trade!));
+record(
+  "lifecycle_per_trade_returning",
+  results.lifecycle_per_trade! -
+    results.settle_seller! -
+    results.claim_buyer! +
+    results.settle_seller_returning! +
+    results.claim_buyer_returning!,
+);
+record(
+  "chain_trades_per_slot_returning",
+  Math.floor((45_000_000 * (900 / 2)) / results.lifecycle_per_trade_returning!),
+);
 
 const previous = existsSync(outFile)
   ? (JSON.parse(readFileSync(outFile, "utf8")) as Record<string, number>)

@@ -141,8 +141,8 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         f.slashedIn += uint128(bondSlashed);
         _payOut(marketId, f, payout + fee);
         Balance storage b = _balances[seller];
-        b.locked -= uint128(bond);
-        b.free += uint128(bond - bondSlashed + payout);
+        (uint128 free, uint128 locked) = _read(b);
+        _write(b, free + uint128(bond - bondSlashed + payout), locked - uint128(bond));
         treasuryBalance[uint32(marketId >> 40)] += fee;
         emit SellerSettled(marketId, meterId, seller, payout, fee, bond - bondSlashed, bondSlashed);
         if (factorBps != 0) {

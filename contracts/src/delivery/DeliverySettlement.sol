@@ -120,7 +120,9 @@ contract DeliverySettlement is AccessControl, EIP712 {
     // batch pays one fresh word per four meters.
     mapping(uint256 key => uint256) internal _reports;
     mapping(uint256 marketId => MarketSettlement) internal _settlements;
-    mapping(uint256 marketId => mapping(uint32 meterId => bool)) public sellerSettled;
+    // Settled seller meters of each market, one bit per meter id, 256 meters per word: the sellers
+    // of a community (meter ids registered close together) share words.
+    mapping(uint256 marketId => mapping(uint256 word => uint256)) internal _settled;
     mapping(uint256 marketId => mapping(address buyer => bool)) public refundClaimed;
     mapping(address seller => Reputation) internal _reputation;
     /// @notice The account that certifies a community's meters; zero: the community's admin.
@@ -435,16 +437,21 @@ contract DeliverySettlement is AccessControl, EIP712 {
 
     /// @notice Whether a market can be settled now, and if not, why.
     function settlementStatus(uint256 marketId) public view returns (bool ready, string memory reason) {
-        return _status(marketId, market.community(uint32(marketId >> 40)), market.marketTotals(marketId));
+        return
+            _status(
+                marketId,
+                market.community(uint32(marketId >> 40)).slotLength,
+                market.marketTotals(marketId)
+            );
     }
 
     function _status(
         uint256 marketId,
-        Communities.Community memory c,
+        uint256 slotLength,
         MarketTotals memory t
     ) private view returns (bool ready, string memory reason) {
-        if (c.slotLength == 0) return (false, "unknown community");
-        if (block.timestamp < uint256(uint40(marketId)) + c.slotLength + reportWindow) {
+        if (slotLength == 0) return (false, "unknown community");
+        if (block.timestamp < uint256(uint40(marketId)) + slotLength + reportWindow) {
             return (false, "reporting window open");
         }
         if (t.resolvedAskWh != t.tradedWh) return (false, "ask makers unclaimed");
@@ -456,14 +463,22 @@ contract DeliverySettlement is AccessControl, EIP712 {
     /// @param marketId The market.
     /// @param meterId A meter that sold in the market.
     function settleSeller(uint256 marketId, uint32 meterId) public {
-        Communities.Community memory c = market.community(uint32(marketId >> 40));
+        // The slot length of the meter's community (a seller's meter is in the market's community):
+        // two words read, where `community()` reads and returns all four.
+        uint32[] memory ids = new uint32[](1);
+        ids[0] = meterId;
+        uint256 slotLength = market.meterSlotLengths(ids)[0];
+        if (slotLength == 0) revert NoSale(marketId, meterId); // no such meter
         MarketTotals memory t = market.marketTotals(marketId);
-        (bool ready, string memory reason) = _status(marketId, c, t);
+        (bool ready, string memory reason) = _status(marketId, slotLength, t);
         if (!ready) revert SettlementNotReady(marketId, reason);
-        if (sellerSettled[marketId][meterId]) revert AlreadySettled(marketId, meterId);
+        mapping(uint256 => uint256) storage settled = _settled[marketId];
+        uint256 bits = settled[meterId >> 8];
+        uint256 bit = 1 << (meterId & 0xff);
+        if (bits & bit != 0) revert AlreadySettled(marketId, meterId);
         Sale memory s = market.sale(marketId, meterId);
         if (s.soldWh == 0) revert NoSale(marketId, meterId);
-        sellerSettled[marketId][meterId] = true;
+        settled[meterId >> 8] = bits | bit;
 
         uint256 rep = _report(meterId, uint40(marketId));
         Amounts memory a;
@@ -514,8 +529,13 @@ contract DeliverySettlement is AccessControl, EIP712 {
     /// @notice Settles several seller meters of a market (anyone); already settled ones are skipped.
     function settleSellers(uint256 marketId, uint32[] calldata meterIds) external {
         for (uint256 i; i < meterIds.length; ++i) {
-            if (!sellerSettled[marketId][meterIds[i]]) settleSeller(marketId, meterIds[i]);
+            if (!sellerSettled(marketId, meterIds[i])) settleSeller(marketId, meterIds[i]);
         }
+    }
+
+    /// @notice Whether a seller meter of a market has been settled.
+    function sellerSettled(uint256 marketId, uint32 meterId) public view returns (bool) {
+        return (_settled[marketId][meterId >> 8] >> (meterId & 0xff)) & 1 != 0;
     }
 
     /// @notice Pays a buyer its share of the market's refund pool (anyone, once per buyer).

@@ -60,7 +60,10 @@ abstract contract OrderBook is Communities, Balances {
     mapping(uint256 marketId => uint256) public pendingBidValue;
     mapping(uint256 marketId => mapping(address buyer => Position)) internal _positions;
     mapping(uint256 marketId => mapping(uint32 meterId => Sale)) internal _sales;
-    mapping(uint256 marketId => uint32[] meterIds) internal _marketSellers;
+    // The seller meters of each market in order of first attribution, eight uint32 lanes per word:
+    // lane 0 of word 0 holds the count, seller i sits in lane i + 1. The first seller of a market
+    // writes one fresh word (the count and its id), not a length word and an element word.
+    mapping(uint256 marketId => mapping(uint256 word => uint256)) internal _marketSellers;
 
     /// @notice A remainder rested in the book. Side, tick and queue index are packed in `orderId`.
     event OrderPlaced(
@@ -249,11 +252,14 @@ abstract contract OrderBook is Communities, Balances {
         uint256 offset,
         uint256 limit
     ) external view returns (uint32[] memory page, uint256 total) {
-        uint32[] storage all = _marketSellers[marketId];
-        total = all.length;
+        mapping(uint256 => uint256) storage words = _marketSellers[marketId];
+        total = uint32(words[0]);
         if (offset > total) offset = total;
         page = new uint32[](total - offset < limit ? total - offset : limit);
-        for (uint256 i; i < page.length; ++i) page[i] = all[offset + i];
+        for (uint256 i; i < page.length; ++i) {
+            uint256 lane = offset + i + 1;
+            page[i] = uint32(words[lane >> 3] >> ((lane & 7) << 5));
+        }
     }
 
     /// @notice The market id of a community's delivery slot.
@@ -307,27 +313,23 @@ abstract contract OrderBook is Communities, Balances {
         if (filled != 0) _addTraded(marketId, c, p.slotStart, filled, value, !p.isBid);
         Balance storage bal = _balances[msg.sender];
         uint256 bondIndex = BASE_BOND_INDEX;
-        uint256 bondPerWh = c.bondPerWh;
-        if (c.reputationBonds && !p.isBid) {
-            bondIndex = _bondIndexOf(msg.sender);
-            bondPerWh = _bondRate(bondPerWh, bondIndex);
-        }
         if (p.isBid) {
             // The buyer pays the makers' prices now; the resting remainder locks its limit value.
             uint256 lock = rests ? remaining * p.tick * unit : 0;
-            uint256 free = bal.free;
+            (uint128 free, uint128 locked) = _read(bal);
             if (free < value + lock) revert InsufficientBalance(free, value + lock);
             unchecked {
-                bal.free = uint128(free - value - lock);
+                free -= uint128(value + lock);
             }
-            if (lock != 0) bal.locked += uint128(lock);
-            if (filled != 0) {
-                Position storage pos = _positions[marketId][msg.sender];
-                pos.boughtWh += uint64(filled);
-                pos.paid += uint96(value);
-            }
+            _write(bal, free, locked + uint128(lock));
+            if (filled != 0) _addPosition(_positions[marketId][msg.sender], filled, value);
         } else {
             // The seller bonds what it sold and what rests; proceeds wait in escrow for settlement.
+            uint256 bondPerWh = c.bondPerWh;
+            if (c.reputationBonds) {
+                bondIndex = _bondIndexOf(msg.sender);
+                bondPerWh = _bondRate(bondPerWh, bondIndex);
+            }
             uint256 bonded = filled + (rests ? remaining : 0);
             if (bonded * bondPerWh != 0) _lock(bal, bonded * bondPerWh);
             if (filled != 0) {
@@ -359,16 +361,20 @@ abstract contract OrderBook is Communities, Balances {
         uint256 value,
         bool askIsTaker
     ) private {
-        MarketTotals memory t = _totals[marketId];
-        uint256 tradedWh = t.tradedWh + filled;
-        uint256 tradedValue = t.tradedValue + value;
+        // One word (see MarketTotals); the market has traded iff it is non-zero.
+        MarketTotals storage ts = _totals[marketId];
+        uint256 w = _load(ts);
+        uint256 tradedWh = uint64(w) + filled;
+        uint256 tradedValue = uint112(w >> 128) + value;
         if (tradedWh > MAX_MARKET_WH || tradedValue > MAX_MARKET_VALUE)
             revert MarketCapacityExceeded(marketId);
-        _totals[marketId] = MarketTotals(
-            uint64(tradedWh),
-            askIsTaker ? uint64(t.resolvedAskWh + filled) : t.resolvedAskWh,
-            uint112(tradedValue),
-            t.tradedWh == 0 ? _feeOf(c, slotStart) : t.feeBps
+        // resolvedAskWh ≤ tradedWh ≤ MAX_MARKET_WH: no carry out of its field.
+        _store(
+            ts,
+            tradedWh |
+                ((uint64(w >> 64) + (askIsTaker ? filled : 0)) << 64) |
+                (tradedValue << 128) |
+                (uint256(w == 0 ? _feeOf(c, slotStart) : uint16(w >> 240)) << 240)
         );
     }
 
@@ -382,21 +388,35 @@ abstract contract OrderBook is Communities, Balances {
         remaining = p.amountWh;
         BookSide storage opposite = p.isBid ? book.asks : book.bids;
         while (remaining != 0) {
-            (bool found, uint16 tick) = p.isBid ? opposite.ticks.lowest() : opposite.ticks.highest();
+            (bool found, uint16 tick, uint256 summary, uint256 word) = opposite.ticks.best(p.isBid);
             if (!found || (p.isBid ? tick > p.tick : tick < p.tick)) break;
             Level storage lvl = opposite.levels[tick];
-            uint64 taken = lvl.taken;
-            uint256 available = lvl.queued - taken - lvl.cancelled;
-            uint256 fill = remaining < available ? remaining : available;
-            if (fill == available) opposite.ticks.clear(tick);
-            taken += uint64(fill);
-            lvl.taken = taken;
+            uint256 w = _load(lvl);
+            uint256 taken = uint64(w >> 64);
+            uint256 fill;
+            unchecked {
+                // queued ≥ taken + cancelled always; the level's set tick means something rests.
+                uint256 available = uint64(w) - taken - uint64(w >> 128);
+                fill = remaining < available ? remaining : available;
+                if (fill == available) opposite.ticks.clear(tick, summary, word);
+                taken += fill; // ≤ queued: stays in its 64 bits
+                _store(lvl, w + (fill << 64));
+            }
             uint256 v = fill * tick * unit;
             unchecked {
                 remaining -= fill;
                 value += v;
             }
-            emit Trade(marketId, msg.sender, p.isBid, p.meterId, tick, uint64(fill), uint128(v), taken);
+            emit Trade(
+                marketId,
+                msg.sender,
+                p.isBid,
+                p.meterId,
+                tick,
+                uint64(fill),
+                uint128(v),
+                uint64(taken)
+            );
         }
     }
 
@@ -408,7 +428,8 @@ abstract contract OrderBook is Communities, Balances {
         uint256 bondIndex
     ) private returns (uint256 orderId) {
         BookSide storage side = p.isBid ? book.bids : book.asks;
-        Level memory l = side.levels[p.tick];
+        Level storage lvl = side.levels[p.tick];
+        Level memory l = lvl;
         if (l.count >= CancelTree.CAPACITY) {
             // A full generation: a fresh one if nothing rests (every order taken or cancelled).
             if (l.queued != l.taken + l.cancelled || l.generation + 1 >= MAX_LEVEL_GENERATIONS) {
@@ -418,12 +439,14 @@ abstract contract OrderBook is Communities, Balances {
             emit LevelGenerationStarted(marketId, p.isBid, p.tick, l.generation, l.queued);
         }
         if (l.queued == l.taken + l.cancelled) side.ticks.set(p.tick);
-        side.levels[p.tick] = Level(
-            l.queued + uint64(amount),
-            l.taken,
-            l.cancelled,
-            l.count + 1,
-            l.generation
+        // One word: queued (at most 65,536 orders of < 2^24 Wh), taken, cancelled, count, generation.
+        _store(
+            lvl,
+            (uint256(l.queued) + amount) |
+                (uint256(l.taken) << 64) |
+                (uint256(l.cancelled) << 128) |
+                ((uint256(l.count) + 1) << 192) |
+                (uint256(l.generation) << 208)
         );
         orderId = OrderId.encode(marketId, p.isBid, p.tick, (uint256(l.generation) << 9) | l.count);
         _orders[orderId] =
@@ -568,11 +591,24 @@ abstract contract OrderBook is Communities, Balances {
         uint256 filled,
         uint256 value
     ) private {
-        Sale memory s = _sales[marketId][meterId];
-        if (s.seller == address(0)) _marketSellers[marketId].push(meterId);
-        else if (s.seller != seller) revert SaleSellerMismatch(marketId, meterId);
-        // Bounded by the market totals (see _addTraded): never overflows.
-        _sales[marketId][meterId] = Sale(seller, uint48(s.soldWh + filled), uint48(s.proceeds + value));
+        Sale storage s = _sales[marketId][meterId];
+        uint256 w = _load(s);
+        if (w == 0) {
+            w = uint160(seller);
+            // Append to the market's seller list (see _marketSellers).
+            mapping(uint256 => uint256) storage words = _marketSellers[marketId];
+            uint256 head = words[0];
+            uint256 lane = uint32(head) + 1;
+            if (lane < 8) words[0] = head + 1 + (uint256(meterId) << (lane << 5));
+            else {
+                words[0] = head + 1;
+                words[lane >> 3] |= uint256(meterId) << ((lane & 7) << 5);
+            }
+        } else if (address(uint160(w)) != seller) revert SaleSellerMismatch(marketId, meterId);
+        // soldWh and proceeds are bounded by the market totals (see _addTraded): no carry.
+        unchecked {
+            _store(s, w + (filled << 160) + (value << 208));
+        }
     }
 
     /// @dev A bid maker's filled value leaves its locked balance for the market's escrow; the
@@ -585,12 +621,10 @@ abstract contract OrderBook is Communities, Balances {
         uint256 released
     ) private returns (uint256) {
         Balance storage b = _balances[owner];
-        b.locked -= uint128(value + released);
-        b.free += uint128(released);
+        (uint128 free, uint128 locked) = _read(b);
+        _write(b, free + uint128(released), locked - uint128(value + released));
         if (filled != 0) {
-            Position storage pos = _positions[marketId][owner];
-            pos.boughtWh += uint64(filled);
-            pos.paid += uint96(value);
+            _addPosition(_positions[marketId][owner], filled, value);
             pendingBidValue[marketId] -= value;
         }
         return released;
@@ -617,6 +651,63 @@ abstract contract OrderBook is Communities, Balances {
                     int256(filled * bondPerWh) - int256(filled * baseBondPerWh);
             }
             _totals[marketId].resolvedAskWh += uint64(filled);
+        }
+    }
+
+    /// @dev Adds a fill to a buyer's position in one write (bounded by the market totals: the
+    /// paid and bought sums never leave their fields).
+    function _addPosition(Position storage pos, uint256 filled, uint256 value) private {
+        unchecked {
+            _store(pos, _load(pos) + filled + (value << 64));
+        }
+    }
+
+    // Whole-word storage access: a struct assignment in Solidity reads and writes each field.
+    function _load(Level storage x) private view returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := sload(x.slot)
+        }
+    }
+
+    function _store(Level storage x, uint256 w) private {
+        assembly ("memory-safe") {
+            sstore(x.slot, w)
+        }
+    }
+
+    function _load(Sale storage x) private view returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := sload(x.slot)
+        }
+    }
+
+    function _store(Sale storage x, uint256 w) private {
+        assembly ("memory-safe") {
+            sstore(x.slot, w)
+        }
+    }
+
+    function _load(Position storage x) private view returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := sload(x.slot)
+        }
+    }
+
+    function _store(Position storage x, uint256 w) private {
+        assembly ("memory-safe") {
+            sstore(x.slot, w)
+        }
+    }
+
+    function _load(MarketTotals storage x) private view returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := sload(x.slot)
+        }
+    }
+
+    function _store(MarketTotals storage x, uint256 w) private {
+        assembly ("memory-safe") {
+            sstore(x.slot, w)
         }
     }
 }

@@ -99,17 +99,33 @@ abstract contract Balances is ReentrancyGuard {
     function _unlock(address account, uint256 amount) internal {
         if (amount == 0) return;
         Balance storage b = _balances[account];
-        b.locked -= uint128(amount);
-        b.free += uint128(amount);
+        (uint128 free, uint128 locked) = _read(b);
+        _write(b, free + uint128(amount), locked - uint128(amount));
     }
 
     /// @dev Moves `amount` from free to locked, reverting if free is short.
     function _lock(Balance storage b, uint256 amount) internal {
-        uint256 free = b.free;
+        (uint128 free, uint128 locked) = _read(b);
         if (free < amount) revert InsufficientBalance(free, amount);
         unchecked {
-            b.free = uint128(free - amount);
+            free -= uint128(amount);
         }
-        b.locked += uint128(amount);
+        _write(b, free, locked + uint128(amount));
+    }
+
+    /// @dev A balance's two fields from one read.
+    function _read(Balance storage b) internal view returns (uint128 free, uint128 locked) {
+        uint256 w;
+        assembly ("memory-safe") {
+            w := sload(b.slot)
+        }
+        return (uint128(w), uint128(w >> 128));
+    }
+
+    /// @dev Writes a balance's two fields at once (a struct assignment writes each field).
+    function _write(Balance storage b, uint128 free, uint128 locked) internal {
+        assembly ("memory-safe") {
+            sstore(b.slot, or(and(free, 0xffffffffffffffffffffffffffffffff), shl(128, locked)))
+        }
     }
 }

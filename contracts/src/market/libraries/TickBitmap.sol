@@ -27,6 +27,32 @@ library TickBitmap {
         if (word == 0) self.summary &= ~(1 << w);
     }
 
+    /// @dev Clears `tick` given its bitmap word and the summary as last read (saves re-reading them).
+    function clear(Bitmap storage self, uint16 tick, uint256 summary, uint256 word) internal {
+        uint256 w = tick >> 8;
+        word &= ~(1 << (tick & 0xff));
+        self.words[w] = word;
+        if (word == 0) self.summary = summary & ~(1 << w);
+    }
+
+    /// @dev The best tick: the lowest (asks) if `low`, else the highest (bids), with the summary and
+    /// the word it was read from; `found` is false on an empty side.
+    function best(
+        Bitmap storage self,
+        bool low
+    ) internal view returns (bool found, uint16 tick, uint256 summary, uint256 word) {
+        summary = self.summary;
+        if (summary == 0) return (false, 0, 0, 0);
+        uint256 w = low ? leastSignificantBit(summary) : mostSignificantBit(summary);
+        word = self.words[w];
+        return (
+            true,
+            uint16((w << 8) | (low ? leastSignificantBit(word) : mostSignificantBit(word))),
+            summary,
+            word
+        );
+    }
+
     /// @dev Whether `tick` is set.
     function has(Bitmap storage self, uint16 tick) internal view returns (bool) {
         return self.words[tick >> 8] & (1 << (tick & 0xff)) != 0;
