@@ -1,15 +1,23 @@
 /**
- * `npm run simulate -- [--households 20] [--pv 8] [--batteries 3] [--days 7] [--seed 42]
- *   [--retail 0.30] [--feed-in 0.08] [--fee-bps 100] [--strategy ramp,naive] [--start 2027-06-06T22:00:00Z]`
- * Prints the summary as JSON on stdout, progress on stderr.
+ * `npm run simulate -- [--scenario default|gsy-e] [--households 20] [--pv 8] [--batteries 3] [--days 7]
+ *   [--seed 42] [--retail 0.30] [--feed-in 0.08] [--fee-bps 100] [--strategy ramp,naive]
+ *   [--start 2027-06-06T22:00:00Z] [--one-chain]`
+ * Prints the summary as JSON on stdout, progress on stderr. Each strategy's community runs in its
+ * own process on its own chain (same households, weather and meters); `--one-chain` runs them all
+ * in this process on one chain.
  */
 import { parseArgs } from "node:util";
 import { parseQuote } from "@powershare/contracts/sdk";
-import { runSimulation } from "./run.ts";
-import { DEFAULT_PARAMS, type SimParams, type StrategyName } from "./scenario.ts";
+import { runSimulation, type SimResult } from "./run.ts";
+import { DEFAULT_PARAMS, SCENARIOS, type SimParams, type StrategyName } from "./scenario.ts";
+import { runWorlds } from "./worlds.ts";
 import { summarise } from "./summary.ts";
 
 export function paramsFromArgs(argv: string[]): SimParams {
+  return optionsFromArgs(argv).params;
+}
+
+export function optionsFromArgs(argv: string[]): { params: SimParams; oneChain: boolean; scenario: string } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -23,6 +31,8 @@ export function paramsFromArgs(argv: string[]): SimParams {
       "fee-bps": { type: "string" },
       strategy: { type: "string" },
       start: { type: "string" },
+      scenario: { type: "string" },
+      "one-chain": { type: "boolean" },
     },
     strict: true,
   });
@@ -32,7 +42,11 @@ export function paramsFromArgs(argv: string[]): SimParams {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${v}"`);
     return n;
   };
-  const p: SimParams = { ...DEFAULT_PARAMS, tariffs: { ...DEFAULT_PARAMS.tariffs } };
+  const scenario = values.scenario ?? "default";
+  if (!Object.hasOwn(SCENARIOS, scenario))
+    throw new Error(`--scenario takes ${Object.keys(SCENARIOS).join(" or ")}, got "${scenario}"`);
+  const base = SCENARIOS[scenario as keyof typeof SCENARIOS];
+  const p: SimParams = { ...base, tariffs: { ...base.tariffs } };
   p.households = int("households", values.households, p.households, 1);
   p.pvHouseholds = int("pv", values.pv, Math.min(p.pvHouseholds, p.households));
   p.batteryHouseholds = int("batteries", values.batteries, Math.min(p.batteryHouseholds, p.pvHouseholds));
@@ -56,17 +70,28 @@ export function paramsFromArgs(argv: string[]): SimParams {
       throw new Error(`--start must be an ISO time on a ${p.slotLength} s boundary, got "${values.start}"`);
     p.startSec = t / 1000;
   }
-  return p;
+  return { params: p, oneChain: values["one-chain"] === true, scenario };
+}
+
+/** The strategies' worlds in parallel processes, or all on one chain in this process. */
+export function simulate(
+  params: SimParams,
+  oneChain: boolean,
+  onProgress: (line: string) => void,
+): Promise<SimResult> {
+  if (oneChain || params.strategies.length < 2)
+    return runSimulation(params, {
+      onProgress: (slot, of) => {
+        if (slot % 96 === 0 || slot === of) onProgress(`slot ${slot}/${of}`);
+      },
+    });
+  return runWorlds(params, { onLine: onProgress });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    const params = paramsFromArgs(process.argv.slice(2));
-    const r = await runSimulation(params, {
-      onProgress: (slot, of) => {
-        if (slot % 96 === 0 || slot === of) process.stderr.write(`slot ${slot}/${of}\n`);
-      },
-    });
+    const { params, oneChain } = optionsFromArgs(process.argv.slice(2));
+    const r = await simulate(params, oneChain, (l) => process.stderr.write(`${l}\n`));
     process.stdout.write(`${JSON.stringify(summarise(r), null, 2)}\n`);
   } catch (err) {
     process.stderr.write(`simulate: ${err instanceof Error ? err.message : String(err)}\n`);

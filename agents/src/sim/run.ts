@@ -7,11 +7,14 @@
  * refunding. Every slot: move the chain to the slot boundary, measure and report the slot that ended,
  * let the keeper work (every 4 slots), then run every agent's cycle.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { createPublicClient, createWalletClient, http, type Address } from "viem";
+import { MULTICALL3, MULTICALL3_RUNTIME } from "./multicall3.ts";
+import { nodeFetch } from "./node-fetch.ts";
+import { DevAccounts, onboardAll } from "./onboard.ts";
 import { Keeper } from "@powershare/cli";
 import {
   createPowerShare,
@@ -20,7 +23,7 @@ import {
   type AnyWalletClient,
   type PowerShare,
 } from "@powershare/contracts/sdk";
-import { devAccount, startTestStack, type TestStack } from "@powershare/contracts/sdk/testing";
+import { startTestStack, type TestStack } from "@powershare/contracts/sdk/testing";
 import { TradingAgent } from "../agent.ts";
 import { AgentIO, SharedReads } from "../chain/agent-io.ts";
 import type { AgentSettings, HouseholdDevice } from "../graph/agent-graph.ts";
@@ -34,7 +37,16 @@ import { HomeCopy, HomeDraws, type MeterFlows } from "./physics.ts";
 import { householdsOf, type HouseholdPlan, type SimParams, type StrategyName } from "./scenario.ts";
 
 export const DEPOSIT = 50_000_000n; // 50 USDC per household
+/** How far back (in slots) the keeper looks for work during the run; the final pass looks at everything. */
+const KEEPER_LOOKBACK_SLOTS = 16;
 const KEEPER_INDEX = 8;
+/**
+ * An agent's transaction gas limit: 2M + 1.5M per call (cancel or order; an order that takes
+ * crosses several resting orders), at most 25M — above any batch the risk limits let through
+ * (8 orders), below the block gas limit. Act errors would show a limit too low; none occur.
+ */
+const GAS_LIMIT = (calls: number) => BigInt(Math.min(25_000_000, 2_000_000 + 1_500_000 * calls));
+const STRATEGY_ORDER: StrategyName[] = ["ramp", "naive"];
 
 export interface SimHome {
   plan: HouseholdPlan;
@@ -58,7 +70,7 @@ export interface SimResult {
   communities: CommunityOutcome[];
   /** Grid-only baseline per home (same draws, battery for self-consumption only). */
   gridOnly: { importWh: number[]; exportWh: number[]; pvWh: number[]; loadWh: number[] };
-  /** Wall time per phase, ms. */
+  /** Wall time per phase, ms; CPU time of this process and of the chain's node (simCpuMs, chainCpuMs). */
   phases: Record<string, number>;
 }
 
@@ -86,30 +98,43 @@ export async function runSimulation(
     loadWh: plans.map(() => 0),
   };
   const stack = opts.stack ?? (await startTestStack());
+  const cpu0 = process.cpuUsage();
+  const chain0 = chainCpuMs(stack);
   const dir = mkdtempSync(path.join(tmpdir(), "powershare-sim-"));
   const savers: NodeSqliteSaver[] = [];
   try {
     const rpc = (method: string, p: unknown[]) =>
       stack.publicClient.request({ method: method as never, params: p as never });
-    // JSON-RPC batching: dozens of agents read at once; one HTTP request per tick instead of one each
-    const transport = http(stack.url, { batch: true, timeout: 60_000 });
+    // Multicall3 at its canonical address (the runtime code from viem's creation code): the reads
+    // dozens of agents make in the same tick go to the node as one eth_call, and the HTTP batch
+    // carries what remains (transactions, logs) in one request per tick.
+    await rpc("hardhat_setCode", [MULTICALL3, MULTICALL3_RUNTIME]);
+    const chain = { ...stack.chain, contracts: { multicall3: { address: MULTICALL3 } } };
+    const transport = http(stack.url, {
+      batch: true,
+      timeout: 60_000,
+      fetchFn: nodeFetch as unknown as typeof fetch,
+      maxResponseBodySize: false,
+    });
     const publicClient = createPublicClient({
-      chain: stack.chain,
+      chain,
       transport,
+      batch: { multicall: { batchSize: 8_192 } },
       pollingInterval: 20,
     }) as AnyPublicClient;
+    const accounts = new DevAccounts();
     const wallet = (i: number) =>
       createWalletClient({
-        chain: stack.chain,
+        chain,
         transport,
-        account: devAccount(i),
+        account: accounts.get(i),
         pollingInterval: 20,
       }) as AnyWalletClient;
     const startBlock = await stack.publicClient.getBlockNumber();
     const slots = Math.round((params.days * 86400) / L);
     const tradeUntil = params.startSec + slots * L;
     const communities: SimCommunity[] = [];
-    for (const [k, strategy] of params.strategies.entries()) {
+    for (const strategy of params.strategies) {
       const communityId = await stack.createCommunity({
         slotLength: L,
         gateLead: 300,
@@ -123,11 +148,30 @@ export async function runSimulation(
       savers.push(saver);
       const shared = new SharedReads(createPowerShare({ publicClient, addresses: stack.addresses }));
       const homes: SimHome[] = [];
-      for (const plan of plans) {
-        const accountIndex = 100 + 100 * k + plan.index;
-        const account = devAccount(accountIndex).address;
-        await rpc("hardhat_setBalance", [account, "0x3635C9ADC5DEA00000"]); // 1,000 ETH for gas
-        const meterId = await stack.onboard(accountIndex, communityId, DEPOSIT, plan.pv ? 2 : 1);
+      // the account of a household is the same whichever strategies run (and in whichever process)
+      const base = 100 + 100 * STRATEGY_ORDER.indexOf(strategy);
+      const indexes = plans.map((plan) => base + plan.index);
+      await Promise.all(
+        indexes.map((i) => rpc("hardhat_setBalance", [accounts.get(i).address, "0x3635C9ADC5DEA00000"])), // 1,000 ETH for gas
+      );
+      const meterIds = await onboardAll(
+        chain,
+        transport,
+        publicClient,
+        accounts,
+        stack.addresses,
+        plans.map((plan, n) => ({
+          accountIndex: indexes[n]!,
+          communityId,
+          deposit: DEPOSIT,
+          kind: plan.pv ? 2 : 1,
+          capacityW: 10_000,
+        })),
+      );
+      for (const [n, plan] of plans.entries()) {
+        const accountIndex = indexes[n]!;
+        const account = accounts.get(accountIndex).address;
+        const meterId = meterIds[n]!;
         const copy = new HomeCopy(plan.battery);
         const flows = new Map<number, MeterFlows>();
         const device: HouseholdDevice = {
@@ -145,7 +189,7 @@ export async function runSimulation(
           publicClient,
           walletClient: wallet(accountIndex),
           addresses: stack.addresses,
-          tx: { gasHeadroomBps: 20_000 },
+          tx: { gasHeadroomBps: 20_000, maxPriorityFeePerGas: 1_000_000_000n },
         });
         const settings: AgentSettings = {
           agentId: `${strategy}-${plan.index}`,
@@ -168,13 +212,14 @@ export async function runSimulation(
         };
         const agent = new TradingAgent(
           {
-            io: new AgentIO(ps, account, shared),
+            io: new AgentIO(ps, account, shared, { gasLimit: GAS_LIMIT }),
             strategy: strategyOf(strategy, params.windowSlots),
             settings,
             device,
             log,
           },
           saver,
+          { durability: "exit" },
         );
         homes.push({ plan, account, accountIndex, meterId, copy, flows, agent });
       }
@@ -189,12 +234,23 @@ export async function runSimulation(
       agentsMs: 0,
       settleMs: 0,
     };
-    const keeperPs = createPowerShare({
-      publicClient,
-      walletClient: wallet(KEEPER_INDEX),
-      addresses: stack.addresses,
-    });
-    const keeper = new Keeper(keeperPs, log, { maxClaimsPerTx: 60, maxSellersPerUpkeep: 30, backoffMs: 50 });
+    // The keeper discovers its work from the chain's logs. During the run it looks back
+    // KEEPER_LOOKBACK_SLOTS slots (every order of those markets was placed after that block; older
+    // markets are settled by then); the final pass reads the whole run. Without the window each
+    // cycle would re-read every market of the run, and the week would grow quadratically.
+    const keeperWallet = wallet(KEEPER_INDEX);
+    const keeperOf = (startBlock: bigint) =>
+      new Keeper(
+        createPowerShare({
+          publicClient,
+          walletClient: keeperWallet,
+          addresses: { ...stack.addresses, startBlock },
+          tx: { maxPriorityFeePerGas: 1_000_000_000n },
+        }),
+        log,
+        { maxClaimsPerTx: 60, maxSellersPerUpkeep: 30, backoffMs: 50 },
+      );
+    const blockAt = new Map<number, bigint>();
     const readPs: PowerShare = createPowerShare({ publicClient, addresses: stack.addresses });
 
     const firstCycle = params.startSec - params.windowSlots * L + 1;
@@ -203,6 +259,7 @@ export async function runSimulation(
     for (let t = firstCycle; ; t += L) {
       let since = Date.now();
       await stack.warpTo(t);
+      blockAt.set(t, await stack.publicClient.getBlockNumber());
       lap("warpMs", since);
       const ended = t - 1 - L;
       if (ended >= params.startSec && ended <= lastSlotStart) {
@@ -212,7 +269,8 @@ export async function runSimulation(
         opts.onProgress?.((ended - params.startSec) / L + 1, slots);
       }
       since = Date.now();
-      if (((t - firstCycle) / L) % 4 === 3) await keeper.cycle();
+      if (((t - firstCycle) / L) % 4 === 3)
+        await keeperOf(blockAt.get(t - KEEPER_LOOKBACK_SLOTS * L) ?? startBlock).cycle();
       lap("keeperMs", since);
       if (t < tradeUntil) {
         since = Date.now();
@@ -225,6 +283,7 @@ export async function runSimulation(
     const settleStart = Date.now();
     const window = await readPs.reportWindow();
     await stack.warpTo(lastSlotStart + L + window + 60);
+    const keeper = keeperOf(startBlock);
     for (let i = 0; i < 50; i++) {
       const r = await keeper.cycle();
       if (r.claimed + r.settled + r.refunded === 0 && r.marketsPending === 0) break;
@@ -257,11 +316,32 @@ export async function runSimulation(
         }),
       );
     }
-    return { params, wallSeconds: (Date.now() - t0) / 1000, communities: outcomes, gridOnly, phases };
+    const cpu = process.cpuUsage(cpu0);
+    const cpuPhases = {
+      simCpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      chainCpuMs: chainCpuMs(stack) - chain0,
+    };
+    return {
+      params,
+      wallSeconds: (Date.now() - t0) / 1000,
+      communities: outcomes,
+      gridOnly,
+      phases: { ...phases, ...cpuPhases },
+    };
   } finally {
     for (const s of savers) s.close();
     rmSync(dir, { recursive: true, force: true });
     if (!opts.stack) await stack.stop();
+  }
+}
+
+/** CPU time of the chain's node process so far, ms (0 where /proc is not there). */
+function chainCpuMs(stack: TestStack): number {
+  try {
+    const f = readFileSync(`/proc/${stack.node.proc.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in 1/100 s
+  } catch {
+    return 0;
   }
 }
 

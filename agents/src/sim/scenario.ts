@@ -44,6 +44,24 @@ export const DEFAULT_PARAMS: SimParams = {
   site: { latitude: 52.52, longitude: 13.4 },
 };
 
+/**
+ * gsy-e's default community as a sanity scenario: 9 homes, 4 with PV, 2 of those with a battery;
+ * the utility sells at 22 ct/kWh and buys at 21 ct/kWh, with a 4 ct/kWh grid fee on what the homes
+ * import (retail 26 ct) — the feed-in tariff is the utility's buying price. One day by default.
+ * (gsy-e also charges its grid fee on trades inside the area; here the community's fee is its
+ * 100 bps on sellers' proceeds.)
+ */
+export const GSY_E_PARAMS: SimParams = {
+  ...DEFAULT_PARAMS,
+  households: 9,
+  pvHouseholds: 4,
+  batteryHouseholds: 2,
+  days: 1,
+  tariffs: { retailPerKwh: 260_000, feedInPerKwh: 210_000 },
+};
+
+export const SCENARIOS = { default: DEFAULT_PARAMS, "gsy-e": GSY_E_PARAMS } as const;
+
 export interface HouseholdPlan {
   index: number;
   annualKwh: number;
