@@ -78,22 +78,24 @@ describe("oracle killed between broadcast and receipt", { timeout: 240_000 }, ()
       bandBps: 0,
       maxFeedAge: 0,
     };
-    const created = await stack.batch(
-      names.map((n) => ({
+    // The creator names the test registrar of each new community in the same block (nonce order).
+    const firstId = Number(await stack.read<number>(stack.market, marketAbi, "communityCount", [])) + 1;
+    const created = await stack.batch([
+      ...names.map((n) => ({
         to: stack.market,
         abi: marketAbi,
         functionName: "createCommunity",
         args: [n, params],
         from: 0,
       })),
-    );
+      ...names.map((_, j) => registrarCall(stack.settlement, firstId + j)),
+    ]);
     const ids = created
       .filter((e) => e.eventName === "CommunityCreated")
       .map((e) => Number(e.args.communityId));
     assert.equal(ids.length, names.length);
     let key = 0;
     const devices = new Map<string, PrivateKeyAccount>();
-    await stack.batch(ids.map((id) => registrarCall(stack.settlement, id)));
     const calls: Call[] = [];
     for (const id of ids) {
       for (let i = 0; i < METERS; i++) {

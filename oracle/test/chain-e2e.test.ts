@@ -95,6 +95,9 @@ describe("oracle end to end on a local chain", { timeout: 280_000 }, () => {
       bandBps: 0,
       maxFeedAge: 0,
     };
+    // The creator (account 0) names the test registrar of each new community in the same block, in
+    // nonce order (community ids are sequential), so setup adds no block that would push chain time.
+    const firstId = Number(await stack.read<number>(stack.market, marketAbi, "communityCount", [])) + 1;
     const created = await stack.batch([
       ...names.map((n) => ({
         to: stack.market,
@@ -103,6 +106,7 @@ describe("oracle end to end on a local chain", { timeout: 280_000 }, () => {
         args: [n, params],
         from: 0,
       })),
+      ...names.map((_, j) => registrarCall(stack.settlement, firstId + j)),
       ...FUNDED.map((i) => ({
         to: stack.usdc,
         abi: usdcAbi,
@@ -128,7 +132,6 @@ describe("oracle end to end on a local chain", { timeout: 280_000 }, () => {
       );
     };
     const settlementId = idOf("settlement");
-    await stack.batch(ids.map((id) => registrarCall(stack.settlement, id)));
     const calls: Call[] = [];
     for (const [n, count] of [
       ["sigkill", 8],
