@@ -22,6 +22,8 @@ export const communities = onchainTable("communities", (t) => ({
   nextFeeBps: t.integer(),
   nextFeeFrom: t.bigint(),
   priceFeed: t.hex().notNull(),
+  /** Who certifies the community's meters (DeliverySettlement.MeterRegistrarSet); null: its admin. */
+  meterRegistrar: t.hex(),
   bandBps: t.integer().notNull(),
   maxFeedAge: t.integer().notNull(),
   admissionRequired: t.boolean().notNull(),
@@ -303,6 +305,19 @@ export const reports = onchainTable(
     slotStart: t.bigint().notNull(),
     importedWh: t.bigint().notNull(),
     exportedWh: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.meterId, table.slotStart] }) }),
+);
+
+/** Oracle attestations that a meter sent nothing for a slot (DeliverySettlement.MeterSilent): the
+ * meter's sale settles as having delivered nothing. */
+export const silences = onchainTable(
+  "silences",
+  (t) => ({
+    meterId: t.integer().notNull(),
+    slotStart: t.bigint().notNull(),
     blockNumber: t.bigint().notNull(),
     timestamp: t.bigint().notNull(),
   }),

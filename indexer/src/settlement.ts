@@ -1,6 +1,17 @@
 /** DeliverySettlement (reports, pooled settlement, refunds, reputation) and SettlementKeeper. */
 import { ponder } from "ponder:registry";
-import { markets, positions, refundClaims, reports, reputation, sales, upkeeps } from "ponder:schema";
+import { zeroAddress } from "viem";
+import {
+  communities,
+  markets,
+  positions,
+  refundClaims,
+  reports,
+  reputation,
+  sales,
+  silences,
+  upkeeps,
+} from "ponder:schema";
 import { scoreBps } from "./lib/ids.ts";
 
 ponder.on("DeliverySettlement:MeterReported", async ({ event, context }) => {
@@ -12,6 +23,22 @@ ponder.on("DeliverySettlement:MeterReported", async ({ event, context }) => {
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,
   });
+});
+
+ponder.on("DeliverySettlement:MeterSilent", async ({ event, context }) => {
+  await context.db.insert(silences).values({
+    meterId: event.args.meterId,
+    slotStart: BigInt(event.args.slotStart),
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+  });
+});
+
+ponder.on("DeliverySettlement:MeterRegistrarSet", async ({ event, context }) => {
+  const { communityId, registrar } = event.args;
+  await context.db
+    .update(communities, { id: communityId })
+    .set({ meterRegistrar: registrar === zeroAddress ? null : registrar });
 });
 
 ponder.on("DeliverySettlement:SaleSettled", async ({ event, context }) => {

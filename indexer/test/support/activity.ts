@@ -6,6 +6,7 @@
  * treasury proposals (executed, cancelled, defeated). Deterministic for a seed.
  */
 import { decodeEventLog, encodeAbiParameters, encodeFunctionData, type Address, type Hex } from "viem";
+import { SILENCE_TYPES } from "@powershare/contracts";
 import { COMMUNITY_PARAMS } from "./community.ts";
 import {
   accountAt,
@@ -350,6 +351,7 @@ export async function runActivity(stack: Stack, opts: ActivityOptions): Promise<
   const settled = markets.filter((m) => m !== openMarket);
   const sellersOf = new Map<bigint, number[]>();
   const reports: { meterId: number; slotStart: number; importedWh: bigint; exportedWh: bigint }[] = [];
+  const silent: { slotStart: number; meterId: number }[] = [];
   for (const m of settled) {
     const [sellers] = await stack.read<readonly [readonly number[], bigint]>(
       market,
@@ -359,7 +361,12 @@ export async function runActivity(stack: Stack, opts: ActivityOptions): Promise<
     );
     sellersOf.set(m, [...sellers]);
     for (const meter of sellers) {
-      if (rand() < 0.15) continue; // unreported: full refund, reputation untouched
+      if (rand() < 0.15) {
+        // Unreported. Odd meters: the oracle was down (full refund, reputation untouched); even
+        // meters: the oracles attest the meter was silent (settled as delivering nothing).
+        if (meter % 2 === 0) silent.push({ slotStart: Number(m & 0xffffffffffn), meterId: meter });
+        continue;
+      }
       const sale = await stack.read<{ soldWh: number | bigint }>(market, energyMarketAbi, "sale", [m, meter]);
       reports.push({
         meterId: meter,
@@ -394,7 +401,24 @@ export async function runActivity(stack: Stack, opts: ActivityOptions): Promise<
       admin,
     );
   }
-  log(`submitted ${reports.length} reports`);
+  const silentSlots = new Map<number, number[]>();
+  for (const x of silent) silentSlots.set(x.slotStart, [...(silentSlots.get(x.slotStart) ?? []), x.meterId]);
+  for (const [slotStart, meterIds] of silentSlots) {
+    const signature = await oracle.signTypedData({
+      domain: { name: "PowerShare", version: "1", chainId: 31337, verifyingContract: settlement },
+      types: SILENCE_TYPES,
+      primaryType: "SilenceBatch",
+      message: { slotStart, meterIds },
+    });
+    await send(
+      settlement,
+      deliverySettlementAbi,
+      "attestSilence",
+      [slotStart, meterIds, [oracle.address], [signature]],
+      admin,
+    );
+  }
+  log(`submitted ${reports.length} reports, ${silent.length} silence attestations`);
 
   // ------------------------------------------------------------ settlement and refunds
   await stack.warpTo(slots[3]! + 900n + 3601n);
@@ -430,6 +454,16 @@ export async function runActivity(stack: Stack, opts: ActivityOptions): Promise<
   }
   await send(market, energyMarketAbi, "transferMeter", [meterOf(traders[0]!, 1), traders[1]!], traders[0]!);
   await send(market, energyMarketAbi, "deactivateMeter", [meterOf(traders[2]!, 2)], traders[2]!);
+
+  // Meter registrars: community 1 hands certification to an installer; community 2 sets one and
+  // goes back to its admin (zero address).
+  const installer = accountAt(T + 3).address;
+  await send(settlement, deliverySettlementAbi, "setMeterRegistrar", [1, installer]);
+  await send(settlement, deliverySettlementAbi, "setMeterRegistrar", [2, installer]);
+  await send(settlement, deliverySettlementAbi, "setMeterRegistrar", [
+    2,
+    "0x0000000000000000000000000000000000000000",
+  ]);
 
   // ------------------------------------------------------------ governance
   const treasury = await stack.read<bigint>(market, energyMarketAbi, "treasuryBalance", [1]);

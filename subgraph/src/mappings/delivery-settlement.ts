@@ -1,8 +1,10 @@
 /** DeliverySettlement: oracle reports, pooled settlement, refunds, reputation, oracle administration. */
-import { BigInt } from "@graphprotocol/graph-ts";
+import { Address, BigInt } from "@graphprotocol/graph-ts";
 import {
   EIP712DomainChanged,
+  MeterRegistrarSet,
   MeterReported,
+  MeterSilent,
   OracleSignerSet,
   RefundClaimed,
   RefundPoolFinal,
@@ -14,6 +16,7 @@ import {
   ThresholdSet,
 } from "../../generated/DeliverySettlement/DeliverySettlement";
 import {
+  Community,
   Market,
   OracleSigner,
   Position,
@@ -21,6 +24,7 @@ import {
   Report,
   Reputation,
   Sale,
+  Silence,
 } from "../../generated/schema";
 import { adminEvent, roleEvent, valueEvent } from "../lib/admin";
 import { pairId, scoreBps } from "../lib/ids";
@@ -35,6 +39,27 @@ export function handleMeterReported(event: MeterReported): void {
   r.blockNumber = event.block.number;
   r.timestamp = event.block.timestamp;
   r.save();
+}
+
+export function handleMeterSilent(event: MeterSilent): void {
+  const s = new Silence(pairId(event.params.meterId.toString(), event.params.slotStart.toString()));
+  s.meter = event.params.meterId.toString();
+  s.meterId = event.params.meterId.toI32();
+  s.slotStart = event.params.slotStart;
+  s.blockNumber = event.block.number;
+  s.timestamp = event.block.timestamp;
+  s.save();
+}
+
+export function handleMeterRegistrarSet(event: MeterRegistrarSet): void {
+  const c = Community.load(event.params.communityId.toString());
+  if (c == null) return; // the contract refuses unknown communities; nothing to record
+  c.meterRegistrar = event.params.registrar.equals(Address.zero()) ? null : event.params.registrar;
+  c.save();
+  const a = adminEvent(event, "MeterRegistrarSet");
+  a.communityId = event.params.communityId.toI32();
+  a.account = event.params.registrar;
+  a.save();
 }
 
 export function handleSaleSettled(event: SaleSettled): void {
