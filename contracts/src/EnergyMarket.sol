@@ -8,6 +8,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {Balances} from "./vault/Balances.sol";
+import {Position} from "./market/MarketTypes.sol";
 import {OrderBook} from "./market/OrderBook.sol";
 
 /// @title EnergyMarket
@@ -34,13 +35,11 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
     /// @notice The only holder of TREASURER_ROLE, set once.
     address public treasuryGovernor;
 
-    /// @notice Quote paid out of a market's escrow, and slashed bonds paid into it.
-    struct EscrowFlows {
-        uint128 paidOut;
-        uint128 slashedIn;
-    }
-
-    mapping(uint256 marketId => EscrowFlows) internal _escrowFlows;
+    // The sale `takeSale` took out of the market, for `settleSeller` in the same transaction:
+    // market id, meter id | seller << 32, bond.
+    uint256 private transient _takenMarket;
+    uint256 private transient _takenMeterSeller;
+    uint256 private transient _takenBond;
     /// @notice Fees accrued to each community's treasury, spendable only by the treasury governor.
     mapping(uint32 communityId => uint256) public treasuryBalance;
 
@@ -66,6 +65,8 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
     error TreasuryGovernorAlreadySet(address governor);
     error EscrowShortfall(uint256 marketId, uint256 available, uint256 required);
     error TreasuryShortfall(uint32 communityId, uint256 available, uint256 required);
+    error SaleNotTaken(uint256 marketId, uint32 meterId);
+    error AlreadyClaimed(uint256 marketId, address buyer);
 
     uint8 private immutable QUOTE_DECIMALS;
 
@@ -113,13 +114,47 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
     /// @notice Quote a market's escrow holds: what buyers paid, plus slashed bonds, minus what
     /// settlement paid out. Filled bids still awaiting their maker's claim are not in it yet.
     function escrowOf(uint256 marketId) public view returns (uint256) {
-        EscrowFlows storage f = _escrowFlows[marketId];
-        return _totals[marketId].tradedValue - pendingBidValue[marketId] + f.slashedIn - f.paidOut;
+        return uint256(_escrow(marketId, _totals[marketId]));
     }
 
-    /// @notice Settles one seller meter of a market (settler): pays the seller for what it delivered,
-    /// the community's fee to its treasury, and releases the meter's bond less what is slashed into
-    /// the market's escrow for the buyers; sets the seller's bond factor from its delivery record.
+    /// @dev tradedValue − pendingBidValue − escrowOut: each term below 2^63, no overflow.
+    function _escrow(uint256 marketId, uint256 w) private view returns (int256 e) {
+        unchecked {
+            e =
+                int256(uint256(uint48(w >> 128))) -
+                int256(pendingBidValue[marketId]) -
+                int256(int64(uint64(w >> ESCROW_SHIFT)));
+        }
+    }
+
+    /// @notice Claims maker orders and takes one seller meter's sale out of a closed market for
+    /// settlement (settler), in the transaction that then calls `settleSeller`. The orders are
+    /// claimed as `claim` does (`OrderClaimed` each); the settled meter's claims do not add it to
+    /// the market's seller list.
+    /// @param marketId The market.
+    /// @param meterId The seller meter to settle.
+    /// @param orderIds Maker orders to claim first (may be empty).
+    /// @return saleWord The meter's whole sale as a sale word: seller | soldWh << 160 | proceeds << 208.
+    /// @return bond The sale's bond, locked in the seller's balance until `settleSeller`.
+    /// @return totals The market's totals word (see `_totals`), after the orders are resolved.
+    /// @return misc What the seller itself bought in the market (64 bits; self-trades earn no
+    /// reputation) | the community's slot length << 64 | pendingBidValue << 88.
+    function takeSale(
+        uint256 marketId,
+        uint32 meterId,
+        uint256[] calldata orderIds
+    ) external onlyRole(SETTLER_ROLE) returns (uint256 saleWord, uint256 bond, uint256 totals, uint256 misc) {
+        (saleWord, bond, totals, misc) = _takeSale(marketId, meterId, orderIds);
+        _takenMarket = marketId;
+        _takenMeterSeller = uint256(meterId) | ((saleWord & type(uint160).max) << 32);
+        _takenBond = bond;
+    }
+
+    /// @notice Settles the seller meter whose sale `takeSale` took in this transaction (settler):
+    /// pays the seller for what it delivered, the community's fee to its treasury, and releases the
+    /// sale's bond less what is slashed into the market's escrow for the buyers; sets the seller's
+    /// bond factor from its delivery record. The slash never exceeds the sale's bond, nor payout
+    /// and fee the market's escrow.
     /// @param marketId The market.
     /// @param meterId The seller meter; its sale's bond is released.
     /// @param payout Quote credited to the seller's free balance.
@@ -135,11 +170,13 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         uint256 bondSlashed,
         uint16 factorBps
     ) external onlyRole(SETTLER_ROLE) {
-        uint256 bond = saleBond(marketId, meterId);
-        address seller = _sales[marketId][meterId].seller;
-        EscrowFlows storage f = _escrowFlows[marketId];
-        f.slashedIn += uint128(bondSlashed);
-        _payOut(marketId, f, payout + fee);
+        uint256 meterSeller = _takenMeterSeller;
+        uint256 bond = _takenBond;
+        if (_takenMarket != marketId || uint32(meterSeller) != meterId || bondSlashed > bond)
+            revert SaleNotTaken(marketId, meterId);
+        _takenMarket = 0; // market ids are never zero (community ids start at 1)
+        address seller = address(uint160(meterSeller >> 32));
+        _payOut(marketId, payout + fee, bondSlashed);
         Balance storage b = _balances[seller];
         (uint128 free, uint128 locked) = _read(b);
         _write(b, free + uint128(bond - bondSlashed + payout), locked - uint128(bond));
@@ -151,8 +188,9 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         }
     }
 
-    /// @notice Refunds a buyer from a market's escrow (settler); with the market's last refund,
-    /// moves its leftover escrow (rounding dust) to its community's treasury.
+    /// @notice Refunds a buyer from a market's escrow (settler), once: the buyer's position keeps a
+    /// refund flag. With the market's last refund, moves its leftover escrow (rounding dust) to its
+    /// community's treasury.
     /// @param marketId The market.
     /// @param buyer The buyer, credited in its free balance.
     /// @param amount Quote refunded.
@@ -163,9 +201,13 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         uint256 amount,
         uint256 swept
     ) external onlyRole(SETTLER_ROLE) {
-        _payOut(marketId, _escrowFlows[marketId], amount + swept);
+        Position storage pos = _positions[marketId][buyer];
+        uint256 p = _load(pos);
+        if (p & REFUND_FLAG != 0) revert AlreadyClaimed(marketId, buyer);
+        _payOut(marketId, amount + swept, 0);
+        // The refund is at most the escrow (< 2^63): it fits below the flag.
+        _store(pos, (p & ((1 << 160) - 1)) | REFUND_FLAG | (amount << 160));
         _balances[buyer].free += uint128(amount);
-        _positions[marketId][buyer].refunded = uint96(amount);
         emit BuyerRefunded(marketId, buyer, amount);
         if (swept != 0) {
             uint32 communityId = uint32(marketId >> 40);
@@ -193,10 +235,20 @@ contract EnergyMarket is AccessControl, Pausable, Multicall, OrderBook {
         quoteToken.safeTransfer(to, amount);
     }
 
-    function _payOut(uint256 marketId, EscrowFlows storage f, uint256 amount) private {
-        uint256 available = escrowOf(marketId);
-        if (available < amount) revert EscrowShortfall(marketId, available, amount);
-        f.paidOut += uint128(amount);
+    /// @dev Pays `amount` out of a market's escrow after `slashedIn` came into it (one word: the
+    /// totals' escrowOut, checked to stay within int64).
+    function _payOut(uint256 marketId, uint256 amount, uint256 slashedIn) private {
+        uint256 w = _totals[marketId];
+        unchecked {
+            // Every term is below 2^63 (the quote token's supply): no overflow, and escrowOut
+            // stays within int64.
+            int256 available = _escrow(marketId, w) + int256(slashedIn);
+            if (available < int256(amount)) {
+                revert EscrowShortfall(marketId, uint256(available), amount);
+            }
+            int256 out = int256(int64(uint64(w >> ESCROW_SHIFT))) + int256(amount) - int256(slashedIn);
+            _totals[marketId] = (w & ~ESCROW_MASK) | (uint256(uint64(int64(out))) << ESCROW_SHIFT);
+        }
     }
 
     function _quoteDecimals() internal view override returns (uint8) {

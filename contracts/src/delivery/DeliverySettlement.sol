@@ -7,7 +7,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Communities} from "../community/Communities.sol";
 import {EnergyMarket} from "../EnergyMarket.sol";
-import {MarketTotals, Position, Sale} from "../market/MarketTypes.sol";
+import {MarketTotals, Position} from "../market/MarketTypes.sol";
 
 /// @title DeliverySettlement
 /// @notice Meter admission (certificates from each community's meter registrar), meter reports and
@@ -97,6 +97,23 @@ contract DeliverySettlement is AccessControl, EIP712 {
         uint128 refunded; // quote refunded so far
     }
 
+    /// @dev What settlement takes out of the market for one seller meter (EnergyMarket.takeSale,
+    /// decoded): the meter's whole sale once its ask orders are resolved, and the market figures
+    /// settlement needs.
+    struct SaleTaken {
+        address seller;
+        uint256 soldWh;
+        uint256 proceeds;
+        uint256 bond; // locked in the seller's balance until EnergyMarket.settleSeller
+        uint256 boughtWh; // what the seller itself bought in the market
+        uint256 slotLength;
+        uint256 tradedWh;
+        uint256 resolvedAskWh;
+        uint256 tradedValue;
+        uint256 feeBps; // the market's fee, fixed at its first trade
+        uint256 pendingBidValue;
+    }
+
     /// @dev One seller meter's settlement amounts.
     struct Amounts {
         uint256 delivered;
@@ -119,11 +136,10 @@ contract DeliverySettlement is AccessControl, EIP712 {
     // silent (which reads as zero energy). Oracles post meters in ascending order, so a
     // batch pays one fresh word per four meters.
     mapping(uint256 key => uint256) internal _reports;
-    mapping(uint256 marketId => MarketSettlement) internal _settlements;
-    // Settled seller meters of each market, one bit per meter id, 256 meters per word: the sellers
-    // of a community (meter ids registered close together) share words.
-    mapping(uint256 marketId => mapping(uint256 word => uint256)) internal _settled;
-    mapping(uint256 marketId => mapping(address buyer => bool)) public refundClaimed;
+    // Settlement progress of each market in one word (see MarketSettlement): settledSoldWh (48) |
+    // refundPool (64) | refundedPaid (48) | refunded (64) | sellers (32). Energy and paid value are
+    // bounded by the market totals (< 2^48); pool and refunds by the quote token's supply (< 2^63).
+    mapping(uint256 marketId => uint256) internal _settlements;
     mapping(address seller => Reputation) internal _reputation;
     /// @notice The account that certifies a community's meters; zero: the community's admin.
     mapping(uint32 communityId => address) public meterRegistrar;
@@ -178,10 +194,8 @@ contract DeliverySettlement is AccessControl, EIP712 {
     error SlotNotEnded(uint32 meterId, uint40 slotStart);
     error ReportTooLate(uint32 meterId, uint40 slotStart);
     error SettlementNotReady(uint256 marketId, string reason);
-    error AlreadySettled(uint256 marketId, uint32 meterId);
     error NoSale(uint256 marketId, uint32 meterId);
     error RefundPoolNotFinal(uint256 marketId);
-    error AlreadyClaimed(uint256 marketId, address buyer);
     error NothingPaid(uint256 marketId, address buyer);
 
     /// @param market_ The market whose escrow this contract settles (it must hold SETTLER_ROLE).
@@ -459,44 +473,91 @@ contract DeliverySettlement is AccessControl, EIP712 {
         return (true, "");
     }
 
-    /// @notice Settles one seller meter of a market against its report (anyone, once).
+    /// @notice Settles one seller meter of a market against its report (anyone, once): as
+    /// `settleSale` with no orders to resolve (every ask maker already claimed).
     /// @param marketId The market.
     /// @param meterId A meter that sold in the market.
     function settleSeller(uint256 marketId, uint32 meterId) public {
-        // The slot length of the meter's community (a seller's meter is in the market's community):
-        // two words read, where `community()` reads and returns all four.
-        uint32[] memory ids = new uint32[](1);
-        ids[0] = meterId;
-        uint256 slotLength = market.meterSlotLengths(ids)[0];
-        if (slotLength == 0) revert NoSale(marketId, meterId); // no such meter
+        _settle(marketId, meterId, new uint256[](0));
+    }
+
+    /// @notice Claims maker orders and settles one seller meter against its report (anyone), and
+    /// once the market's refund pool is final, refunds buyers: a trade's maker claims and refunds
+    /// are folded into its settlement transaction. Each claim still emits `OrderClaimed`, each
+    /// refund `RefundClaimed` and `BuyerRefunded`, as the separate calls do.
+    /// Once the orders are claimed, every filled ask of the market must be (`resolvedAskWh ==
+    /// tradedWh`) and every bid maker claimed; a market whose makers are one seller's settles it by
+    /// passing that seller's orders (other sellers' claimed orders are attributed to their sales).
+    /// A meter settles once: its sale leaves the market (a second call finds no sale).
+    /// @param marketId The market.
+    /// @param meterId A meter that sold in the market.
+    /// @param orderIds Unclaimed maker orders to claim first (typically the seller's asks; may be
+    /// empty).
+    /// @param buyers Buyers to refund if this settlement makes the refund pool final (or it is
+    /// already); those already refunded or that paid nothing are skipped.
+    function settleSale(
+        uint256 marketId,
+        uint32 meterId,
+        uint256[] calldata orderIds,
+        address[] calldata buyers
+    ) external {
+        _settle(marketId, meterId, orderIds);
+        uint256 w = _settlements[marketId];
         MarketTotals memory t = market.marketTotals(marketId);
-        (bool ready, string memory reason) = _status(marketId, slotLength, t);
-        if (!ready) revert SettlementNotReady(marketId, reason);
-        mapping(uint256 => uint256) storage settled = _settled[marketId];
-        uint256 bits = settled[meterId >> 8];
-        uint256 bit = 1 << (meterId & 0xff);
-        if (bits & bit != 0) revert AlreadySettled(marketId, meterId);
-        Sale memory s = market.sale(marketId, meterId);
+        if (buyers.length == 0 || uint48(w) != t.tradedWh) return;
+        for (uint256 i; i < buyers.length; ++i) {
+            if (market.refundClaimed(marketId, buyers[i])) continue;
+            uint256 paid = market.position(marketId, buyers[i]).paid;
+            if (paid != 0) w = _refund(marketId, buyers[i], w, paid, t.tradedValue);
+        }
+    }
+
+    function _settle(uint256 marketId, uint32 meterId, uint256[] memory orderIds) private {
+        SaleTaken memory s;
+        {
+            (uint256 sw, uint256 bond, uint256 tw, uint256 misc) = market.takeSale(
+                marketId,
+                meterId,
+                orderIds
+            );
+            (s.seller, s.soldWh, s.proceeds, s.bond) = (
+                address(uint160(sw)),
+                uint48(sw >> 160),
+                sw >> 208,
+                bond
+            );
+            (s.boughtWh, s.slotLength, s.pendingBidValue) = (uint64(misc), uint24(misc >> 64), misc >> 88);
+            (s.tradedWh, s.resolvedAskWh) = (uint64(tw), uint64(tw >> 64));
+            (s.tradedValue, s.feeBps) = (uint48(tw >> 128), uint16(tw >> 240));
+        }
+        if (s.slotLength == 0) revert NoSale(marketId, meterId); // no such community
+        if (block.timestamp < uint256(uint40(marketId)) + s.slotLength + reportWindow) {
+            revert SettlementNotReady(marketId, "reporting window open");
+        }
+        if (s.resolvedAskWh != s.tradedWh) revert SettlementNotReady(marketId, "ask makers unclaimed");
+        if (s.pendingBidValue != 0) revert SettlementNotReady(marketId, "bid makers unclaimed");
         if (s.soldWh == 0) revert NoSale(marketId, meterId);
-        settled[meterId >> 8] = bits | bit;
 
         uint256 rep = _report(meterId, uint40(marketId));
         Amounts memory a;
         a.delivered = rep == 0 ? 0 : Math.min(rep & MAX_EXPORTED_WH, s.soldWh);
         if (rep != 0) {
             // Seller amounts round down; what the buyers and the bond lose rounds in their favour.
-            uint256 bond = market.saleBond(marketId, meterId);
             a.gross = Math.mulDiv(s.proceeds, a.delivered, s.soldWh);
-            a.fee = (a.gross * t.feeBps) / 10_000; // the fee in force when the market traded
-            a.slashed = bond - Math.mulDiv(bond, a.delivered, s.soldWh);
-            a.factorBps = _recordDelivery(marketId, s, a.delivered);
+            a.fee = (a.gross * s.feeBps) / 10_000; // the fee in force when the market traded
+            a.slashed = s.bond - Math.mulDiv(s.bond, a.delivered, s.soldWh);
+            a.factorBps = _recordDelivery(s, a.delivered);
         }
         uint256 refund = s.proceeds - a.gross + a.slashed;
-        MarketSettlement storage st = _settlements[marketId];
-        uint64 settledSoldWh = st.settledSoldWh + s.soldWh;
-        st.settledSoldWh = settledSoldWh;
-        st.refundPool += uint128(refund);
-        st.sellers += 1;
+        uint256 w = _settlements[marketId];
+        uint256 settledSoldWh = uint48(w) + s.soldWh; // ≤ tradedWh < 2^48
+        uint256 pool = uint64(w >> 48) + refund;
+        if (pool > type(uint64).max) revert SettlementNotReady(marketId, "refund pool overflow");
+        _settlements[marketId] =
+            settledSoldWh |
+            (pool << 48) |
+            (w & (((1 << 112) - 1) << 112)) |
+            ((uint256(uint32(w >> 224)) + 1) << 224);
         emit SaleSettled(
             marketId,
             meterId,
@@ -509,58 +570,95 @@ contract DeliverySettlement is AccessControl, EIP712 {
             refund,
             a.slashed
         );
-        if (settledSoldWh == t.tradedWh) emit RefundPoolFinal(marketId, st.refundPool, t.tradedValue);
+        if (settledSoldWh == s.tradedWh) emit RefundPoolFinal(marketId, pool, s.tradedValue);
         market.settleSeller(marketId, meterId, a.gross - a.fee, a.fee, a.slashed, a.factorBps);
     }
 
     /// @dev Adds a reported sale to its seller's delivery record and returns the seller's new bond
     /// factor (zero if nothing was added). Self-trades earn no reputation: the part of the sale the
     /// seller itself bought in the market is left out (and the delivery pro rata with it).
-    function _recordDelivery(uint256 marketId, Sale memory s, uint256 delivered) private returns (uint16) {
-        uint256 selfWh = Math.min(market.position(marketId, s.seller).boughtWh, s.soldWh);
+    function _recordDelivery(SaleTaken memory s, uint256 delivered) private returns (uint16) {
+        uint256 selfWh = Math.min(s.boughtWh, s.soldWh);
         if (selfWh == s.soldWh) return 0;
         Reputation storage r = _reputation[s.seller];
-        r.committedWh += uint128(s.soldWh - selfWh);
-        r.deliveredWh += uint128(Math.mulDiv(delivered, s.soldWh - selfWh, s.soldWh));
-        emit ReputationUpdated(s.seller, r.committedWh, r.deliveredWh);
-        return bondFactorOf(s.seller);
+        Reputation memory m = r;
+        m.committedWh += uint128(s.soldWh - selfWh);
+        m.deliveredWh += uint128(Math.mulDiv(delivered, s.soldWh - selfWh, s.soldWh));
+        // One write of the record's word (a field-by-field update writes it twice).
+        assembly ("memory-safe") {
+            sstore(r.slot, or(mload(m), shl(128, mload(add(m, 0x20)))))
+        }
+        emit ReputationUpdated(s.seller, m.committedWh, m.deliveredWh);
+        return _factorOf(m);
     }
 
-    /// @notice Settles several seller meters of a market (anyone); already settled ones are skipped.
+    /// @notice Settles several seller meters of a market (anyone); meters with nothing left to
+    /// settle (settled already, or no sale) are skipped.
     function settleSellers(uint256 marketId, uint32[] calldata meterIds) external {
         for (uint256 i; i < meterIds.length; ++i) {
             if (!sellerSettled(marketId, meterIds[i])) settleSeller(marketId, meterIds[i]);
         }
     }
 
-    /// @notice Whether a seller meter of a market has been settled.
+    /// @notice Whether a seller meter of a market has nothing left to settle: it was settled (its
+    /// sale left the market) or it has no attributed sale (a maker's unclaimed fill is settled
+    /// with `settleSale`).
     function sellerSettled(uint256 marketId, uint32 meterId) public view returns (bool) {
-        return (_settled[marketId][meterId >> 8] >> (meterId & 0xff)) & 1 != 0;
+        return market.sale(marketId, meterId).soldWh == 0;
     }
 
-    /// @notice Pays a buyer its share of the market's refund pool (anyone, once per buyer).
+    /// @notice Whether a buyer's refund of a market has been paid.
+    function refundClaimed(uint256 marketId, address buyer) external view returns (bool) {
+        return market.refundClaimed(marketId, buyer);
+    }
+
+    /// @notice Pays a buyer its share of the market's refund pool (anyone, once per buyer; the
+    /// buyer may also claim through `EnergyMarket.claimRefunds` inside its own next call).
     /// @param marketId The market; every seller meter must be settled.
     /// @param buyer The buyer, credited in its EnergyMarket balance.
     function claimRefund(uint256 marketId, address buyer) public {
-        MarketSettlement storage st = _settlements[marketId];
+        uint256 w = _settlements[marketId];
         MarketTotals memory t = market.marketTotals(marketId);
-        if (t.tradedWh == 0 || st.settledSoldWh != t.tradedWh) revert RefundPoolNotFinal(marketId);
-        if (refundClaimed[marketId][buyer]) revert AlreadyClaimed(marketId, buyer);
+        if (t.tradedWh == 0 || uint48(w) != t.tradedWh) revert RefundPoolNotFinal(marketId);
         Position memory pos = market.position(marketId, buyer);
         if (pos.paid == 0) revert NothingPaid(marketId, buyer);
-        refundClaimed[marketId][buyer] = true;
-        uint256 refund = Math.mulDiv(st.refundPool, pos.paid, t.tradedValue);
-        st.refundedPaid += pos.paid;
-        st.refunded += uint128(refund);
-        emit RefundClaimed(marketId, buyer, pos.paid, refund);
-        // The last buyer's refund also sweeps the pool's rounding dust to the treasury.
-        uint256 swept = st.refundedPaid == t.tradedValue ? st.refundPool - st.refunded : 0;
+        _refund(marketId, buyer, w, pos.paid, t.tradedValue);
+    }
+
+    /// @dev Pays one buyer pool × paid / tradedValue from a final refund pool (settlement word `w`)
+    /// and returns the updated word. The last buyer's refund also sweeps the pool's rounding dust
+    /// to the treasury. A buyer already refunded makes the market revert (AlreadyClaimed).
+    function _refund(
+        uint256 marketId,
+        address buyer,
+        uint256 w,
+        uint256 paid,
+        uint256 tradedValue
+    ) private returns (uint256) {
+        uint256 pool = uint64(w >> 48);
+        uint256 refund = Math.mulDiv(pool, paid, tradedValue);
+        uint256 refundedPaid = uint48(w >> 112) + paid; // ≤ tradedValue < 2^48
+        uint256 refunded = uint64(w >> 160) + refund; // ≤ pool
+        w =
+            (w & ~(uint256((1 << 112) - 1) << 112)) |
+            (refundedPaid << 112) |
+            (refunded << 160) |
+            (w & (uint256(type(uint32).max) << 224));
+        _settlements[marketId] = w;
+        emit RefundClaimed(marketId, buyer, paid, refund);
+        uint256 swept = refundedPaid == tradedValue ? pool - refunded : 0;
         market.refundBuyer(marketId, buyer, refund, swept);
+        return w;
     }
 
     /// @notice A market's settlement progress.
-    function settlementOf(uint256 marketId) external view returns (MarketSettlement memory) {
-        return _settlements[marketId];
+    function settlementOf(uint256 marketId) external view returns (MarketSettlement memory st) {
+        uint256 w = _settlements[marketId];
+        st.settledSoldWh = uint48(w);
+        st.refundPool = uint64(w >> 48);
+        st.refundedPaid = uint48(w >> 112);
+        st.refunded = uint64(w >> 160);
+        st.sellers = uint32(w >> 224);
     }
 
     // ---------------------------------------------------------------- reputation
@@ -569,7 +667,13 @@ contract DeliverySettlement is AccessControl, EIP712 {
     /// that size bonds by reputation: 10,000 at the prior's score (80%), falling by 5 bps per bps
     /// of score above it down to a quarter (2,500) and rising below it up to twice the bond (20,000).
     function bondFactorOf(address seller) public view returns (uint16) {
-        (, , uint256 score) = reputationOf(seller);
+        return _factorOf(_reputation[seller]);
+    }
+
+    function _factorOf(Reputation memory r) private pure returns (uint16) {
+        uint256 score =
+            ((uint256(r.deliveredWh) + PRIOR_DELIVERED_WH) * 10_000) /
+                (uint256(r.committedWh) + PRIOR_COMMITTED_WH);
         uint256 factor =
             score >= 8_000
                 ? 10_000 - Math.min((score - 8_000) * 5, 7_500)

@@ -55,7 +55,11 @@ abstract contract OrderBook is Communities, Balances {
     // ⌈bondPerWh × bondIndex / 16⌉ (16: the community's bond).
     mapping(uint256 orderId => uint256) internal _orders;
     mapping(uint256 marketId => Book) internal _books;
-    mapping(uint256 marketId => MarketTotals) internal _totals;
+    // Market totals, one word: tradedWh (64) | resolvedAskWh (64) | tradedValue (48) |
+    // escrowOut (int64: quote paid out of the escrow less bonds slashed into it) | feeBps (16).
+    // `marketTotals` returns the MarketTotals view of it. escrowOut is bounded by the quote token's
+    // supply (< 2^63 base units for any 6-decimal token in use; USDC's is below 2^57).
+    mapping(uint256 marketId => uint256) internal _totals;
     /// @notice Filled bid-maker value still held in the makers' locked balances, per market.
     mapping(uint256 marketId => uint256) public pendingBidValue;
     mapping(uint256 marketId => mapping(address buyer => Position)) internal _positions;
@@ -64,6 +68,8 @@ abstract contract OrderBook is Communities, Balances {
     // lane 0 of word 0 holds the count, seller i sits in lane i + 1. The first seller of a market
     // writes one fresh word (the count and its id), not a length word and an element word.
     mapping(uint256 marketId => mapping(uint256 word => uint256)) internal _marketSellers;
+    // During `_takeSale`: the settled meter's id + 1, whose claims skip the seller list.
+    uint256 private transient _unlistedMeter;
 
     /// @notice A remainder rested in the book. Side, tick and queue index are packed in `orderId`.
     event OrderPlaced(
@@ -123,6 +129,12 @@ abstract contract OrderBook is Communities, Balances {
     error MarketCapacityExceeded(uint256 marketId);
 
     uint256 private constant START_MASK = (1 << 34) - 1;
+    // The position word's refund flag (the top bit of `refunded`) and the refund amount below it.
+    uint256 internal constant REFUND_FLAG = 1 << 255;
+    uint256 internal constant REFUND_AMOUNT_MASK = (1 << 95) - 1;
+    // escrowOut in the totals word: bits 176..239.
+    uint256 internal constant ESCROW_SHIFT = 176;
+    uint256 internal constant ESCROW_MASK = ((1 << 64) - 1) << ESCROW_SHIFT;
     uint256 private constant FROZEN = 1 << 34;
     uint256 internal constant BASE_BOND_INDEX = 16;
     /// @notice Most generations of 512 orders one price level may hold in one market.
@@ -163,6 +175,11 @@ abstract contract OrderBook is Communities, Balances {
     /// what the order still locks. Anyone may claim; proceeds always go to the order's owner.
     /// @param orderIds The orders.
     function claim(uint256[] calldata orderIds) external {
+        _claimAll(orderIds);
+    }
+
+    /// @dev The one call site of `_claim` (claims and settlement share its code).
+    function _claimAll(uint256[] calldata orderIds) private {
         for (uint256 i; i < orderIds.length; ++i) _claim(orderIds[i]);
     }
 
@@ -229,17 +246,30 @@ abstract contract OrderBook is Communities, Balances {
         );
     }
 
-    /// @notice A market's totals: energy traded, energy attributed to seller meters, value traded.
-    function marketTotals(uint256 marketId) external view returns (MarketTotals memory) {
-        return _totals[marketId];
+    /// @notice A market's totals: energy traded, energy attributed to seller meters, value traded,
+    /// and the market's fee.
+    function marketTotals(uint256 marketId) external view returns (MarketTotals memory t) {
+        uint256 w = _totals[marketId];
+        t.tradedWh = uint64(w);
+        t.resolvedAskWh = uint64(w >> 64);
+        t.tradedValue = uint48(w >> 128);
+        t.feeBps = uint16(w >> 240);
     }
 
-    /// @notice A buyer's position in a market.
-    function position(uint256 marketId, address buyer) external view returns (Position memory) {
-        return _positions[marketId][buyer];
+    /// @notice A buyer's position in a market; `refunded` is its refund once claimed.
+    function position(uint256 marketId, address buyer) external view returns (Position memory pos) {
+        pos = _positions[marketId][buyer];
+        pos.refunded &= uint96(REFUND_AMOUNT_MASK);
     }
 
-    /// @notice A seller meter's sales in a market.
+    /// @notice Whether a buyer's refund of a market has been paid (its position's refund flag).
+    function refundClaimed(uint256 marketId, address buyer) external view returns (bool) {
+        Position storage pos = _positions[marketId][buyer];
+        return _load(pos) & REFUND_FLAG != 0;
+    }
+
+    /// @notice A seller meter's attributed sales in a market awaiting settlement (zero once settled:
+    /// settlement takes the sale out of the market, see `SaleSettled`).
     function sale(uint256 marketId, uint32 meterId) external view returns (Sale memory) {
         return _sales[marketId][meterId];
     }
@@ -362,20 +392,18 @@ abstract contract OrderBook is Communities, Balances {
         bool askIsTaker
     ) private {
         // One word (see MarketTotals); the market has traded iff it is non-zero.
-        MarketTotals storage ts = _totals[marketId];
-        uint256 w = _load(ts);
+        uint256 w = _totals[marketId];
         uint256 tradedWh = uint64(w) + filled;
-        uint256 tradedValue = uint112(w >> 128) + value;
+        uint256 tradedValue = uint48(w >> 128) + value;
         if (tradedWh > MAX_MARKET_WH || tradedValue > MAX_MARKET_VALUE)
             revert MarketCapacityExceeded(marketId);
         // resolvedAskWh ≤ tradedWh ≤ MAX_MARKET_WH: no carry out of its field.
-        _store(
-            ts,
+        _totals[marketId] =
             tradedWh |
-                ((uint64(w >> 64) + (askIsTaker ? filled : 0)) << 64) |
-                (tradedValue << 128) |
-                (uint256(w == 0 ? _feeOf(c, slotStart) : uint16(w >> 240)) << 240)
-        );
+            ((uint64(w >> 64) + (askIsTaker ? filled : 0)) << 64) |
+            (tradedValue << 128) |
+            (w & ESCROW_MASK) |
+            (uint256(w == 0 ? _feeOf(c, slotStart) : uint16(w >> 240)) << 240);
     }
 
     /// @dev Crosses the opposite side up to the limit; returns what is left and its matched value.
@@ -547,6 +575,34 @@ abstract contract OrderBook is Communities, Balances {
         );
     }
 
+    /// @dev Claims maker orders (as `claim` does: each fill becomes final, an `OrderClaimed` each)
+    /// and takes one seller meter's sale out of a closed market for settlement: the sale word and
+    /// its bond delta are deleted (a settled meter has nothing left to settle) and returned, with
+    /// the figures settlement needs. The meter is not added to the market's seller list by these
+    /// claims: it is settled in this transaction.
+    function _takeSale(
+        uint256 marketId,
+        uint32 meterId,
+        uint256[] calldata orderIds
+    ) internal returns (uint256 saleWord, uint256 bond, uint256 totals, uint256 misc) {
+        _unlistedMeter = uint256(meterId) + 1;
+        _claimAll(orderIds);
+        _unlistedMeter = 0;
+        Community storage c = _closedMarketCommunity(marketId);
+        Sale storage s = _sales[marketId][meterId];
+        saleWord = _load(s);
+        int256 delta = _saleBondDelta[marketId][meterId];
+        if (saleWord != 0) _store(s, 0);
+        if (delta != 0) delete _saleBondDelta[marketId][meterId];
+        // soldWh < 2^48 (market totals) and the bond rate < 2^37: no overflow.
+        bond = uint256(int256(uint256(uint48(saleWord >> 160)) * c.bondPerWh) + delta);
+        totals = _totals[marketId];
+        misc =
+            (saleWord == 0 ? 0 : uint64(_load(_positions[marketId][address(uint160(saleWord))]))) |
+            (uint256(c.slotLength) << 64) |
+            (pendingBidValue[marketId] << 88);
+    }
+
     /// @dev The key of a generation's cancel tree.
     function _treeKey(uint16 tick, uint256 generation) private pure returns (uint24) {
         return uint24((generation << 16) | tick);
@@ -595,14 +651,17 @@ abstract contract OrderBook is Communities, Balances {
         uint256 w = _load(s);
         if (w == 0) {
             w = uint160(seller);
-            // Append to the market's seller list (see _marketSellers).
-            mapping(uint256 => uint256) storage words = _marketSellers[marketId];
-            uint256 head = words[0];
-            uint256 lane = uint32(head) + 1;
-            if (lane < 8) words[0] = head + 1 + (uint256(meterId) << (lane << 5));
-            else {
-                words[0] = head + 1;
-                words[lane >> 3] |= uint256(meterId) << ((lane & 7) << 5);
+            // Append to the market's seller list (see _marketSellers), unless the meter is being
+            // settled in this transaction (see _takeSale).
+            if (_unlistedMeter != uint256(meterId) + 1) {
+                mapping(uint256 => uint256) storage words = _marketSellers[marketId];
+                uint256 head = words[0];
+                uint256 lane = uint32(head) + 1;
+                if (lane < 8) words[0] = head + 1 + (uint256(meterId) << (lane << 5));
+                else {
+                    words[0] = head + 1;
+                    words[lane >> 3] |= uint256(meterId) << ((lane & 7) << 5);
+                }
             }
         } else if (address(uint160(w)) != seller) revert SaleSellerMismatch(marketId, meterId);
         // soldWh and proceeds are bounded by the market totals (see _addTraded): no carry.
@@ -650,7 +709,10 @@ abstract contract OrderBook is Communities, Balances {
                 _saleBondDelta[marketId][meterId] +=
                     int256(filled * bondPerWh) - int256(filled * baseBondPerWh);
             }
-            _totals[marketId].resolvedAskWh += uint64(filled);
+            // resolvedAskWh ≤ tradedWh: no carry out of its field.
+            unchecked {
+                _totals[marketId] += filled << 64;
+            }
         }
     }
 
@@ -687,25 +749,13 @@ abstract contract OrderBook is Communities, Balances {
         }
     }
 
-    function _load(Position storage x) private view returns (uint256 w) {
+    function _load(Position storage x) internal view returns (uint256 w) {
         assembly ("memory-safe") {
             w := sload(x.slot)
         }
     }
 
-    function _store(Position storage x, uint256 w) private {
-        assembly ("memory-safe") {
-            sstore(x.slot, w)
-        }
-    }
-
-    function _load(MarketTotals storage x) private view returns (uint256 w) {
-        assembly ("memory-safe") {
-            w := sload(x.slot)
-        }
-    }
-
-    function _store(MarketTotals storage x, uint256 w) private {
+    function _store(Position storage x, uint256 w) internal {
         assembly ("memory-safe") {
             sstore(x.slot, w)
         }
