@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
-import { maxUint256, zeroAddress, type Hash } from "viem";
+import { encodeFunctionData, maxUint256, zeroAddress, type Hash } from "viem";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outFile = resolve(here, "../../docs/benchmarks/gas.json");
@@ -99,11 +99,20 @@ const { result: ask } = await market.simulate.placeOrder([order(seller, 1, false
 await market.write.placeOrder([order(seller, 1, false)], { account: seller.account });
 await market.write.placeOrder([order(buyer, 2, true)], { account: buyer.account });
 await networkHelpers.time.increaseTo(slotStart - 300);
-await market.write.claim([[ask.orderId]]);
 const marketId = await market.read.marketIdOf([communityId, slotStart]);
 const value = 1_000_000n * 50n * 10n;
 const fee = value / 100n;
-await market.write.settleSeller([marketId, 1, value - fee, fee, 0n, 0]);
+// The settler takes the sale (claiming the ask) and settles it in one transaction (decision 0028).
+await market.write.multicall([
+  [
+    encodeFunctionData({ abi: market.abi, functionName: "takeSale", args: [marketId, 1, [ask.orderId]] }),
+    encodeFunctionData({
+      abi: market.abi,
+      functionName: "settleSeller",
+      args: [marketId, 1, value - fee, fee, 0n, 0],
+    }),
+  ],
+]);
 await networkHelpers.mine();
 
 const domain = {

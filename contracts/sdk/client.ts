@@ -20,7 +20,14 @@ import {
 } from "./reads/settlement.ts";
 import { cancelOrder, cancelOrders, placeOrder, placeOrders, replaceOrders } from "./writes/orders.ts";
 import { deposit, withdraw, type DepositOptions } from "./writes/funds.ts";
-import { checkUpkeep, claimOrders, claimRefund, performUpkeep, settleSellers } from "./writes/settlement.ts";
+import {
+  checkUpkeep,
+  claimOrders,
+  claimRefund,
+  performUpkeep,
+  settleSale,
+  settleSellers,
+} from "./writes/settlement.ts";
 import type { PlaceOrderParams } from "./writes/checks.ts";
 import { discoverClaimables, discoverSettlementWork } from "./discovery.ts";
 import type { WriteOptions } from "./writes/execute.ts";
@@ -89,6 +96,13 @@ export function createPowerShare(opts: PowerShareOptions) {
     settle: (marketId: bigint, meterIds?: readonly number[], o?: WriteOptions) =>
       settleSellers(ctx, marketId, meterIds, o),
     claimRefund: (marketId: bigint, buyer: Address, o?: WriteOptions) => claimRefund(ctx, marketId, buyer, o),
+    settleSale: (
+      marketId: bigint,
+      meterId: number,
+      orderIds?: readonly bigint[],
+      buyers?: readonly Address[],
+      o?: WriteOptions,
+    ) => settleSale(ctx, marketId, meterId, orderIds, buyers, o),
     checkUpkeep: (communityId: number, o?: { lookbackSlots?: number; maxSellers?: number }) =>
       checkUpkeep(ctx, communityId, o),
     performUpkeep: (performData: Hex, o?: WriteOptions) => performUpkeep(ctx, performData, o),

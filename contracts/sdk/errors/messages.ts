@@ -139,6 +139,8 @@ export const SENTENCES: Record<string, Sentence> = {
   TreasuryGovernorAlreadySet: (a) => `The treasury governor is already set (${String(a.governor)}).`,
   EscrowShortfall: (a) =>
     `${describeMarket(a.marketId)}'s escrow holds ${usdc(a.available)}, less than the ${usdc(a.required)} to pay out.`,
+  SaleNotTaken: (a) =>
+    `Meter ${String(a.meterId)}'s sale in ${describeMarket(a.marketId)} was not taken for settlement in this transaction (or the slash exceeds its bond).`,
   TreasuryShortfall: (a) =>
     `Community ${String(a.communityId)}'s treasury holds ${usdc(a.available)}, less than the ${usdc(a.required)} requested.`,
   EnforcedPause: () =>
@@ -198,7 +200,6 @@ export const SENTENCES: Record<string, Sentence> = {
   ReportTooLate: (a) =>
     `The reporting window for meter ${String(a.meterId)}'s slot at ${iso(a.slotStart)} has closed.`,
   SettlementNotReady: (a) => `${describeMarket(a.marketId)} cannot be settled yet: ${String(a.reason)}.`,
-  AlreadySettled: (a) => `Meter ${String(a.meterId)} is already settled in ${describeMarket(a.marketId)}.`,
   NoSale: (a) => `Meter ${String(a.meterId)} sold nothing in ${describeMarket(a.marketId)}.`,
   RefundPoolNotFinal: (a) =>
     `${describeMarket(a.marketId)}'s refund pool is not final: some seller meters are not settled yet (or nothing traded).`,

@@ -8,7 +8,7 @@ import { deliverySettlementAbi, energyMarketAbi, settlementKeeperAbi } from "../
 import { chainNow, requireKeeper, requireSettlement, type SdkContext } from "../context.ts";
 import { InvalidInputError, PreflightError } from "../errors/sdk-errors.ts";
 import { describeMarket, describeOrder } from "../errors/messages.ts";
-import { marketTimes } from "../ids.ts";
+import { decodeMarketId, marketTimes } from "../ids.ts";
 import { getOrders, getPosition } from "../reads/accounts.ts";
 import { getCommunity } from "../reads/communities.ts";
 import { getSettlement, isRefundClaimed } from "../reads/settlement.ts";
@@ -101,6 +101,37 @@ export async function settleSellers(
   return execute<void>(
     ctx,
     { address: settlement, abi: SETTLEMENT_ABI, functionName: "settleSellers", args: [marketId, ids] },
+    opts,
+  );
+}
+
+/**
+ * Settles one seller meter with its maker claims and the buyers' refunds folded into the same
+ * transaction (DeliverySettlement.settleSale, decision 0028): claims `orderIds` (typically the
+ * seller's ask orders), settles the meter, and once the refund pool is final refunds `buyers`
+ * (already refunded or never paid: skipped by the contract). Each step still emits the events of
+ * the separate calls (OrderClaimed, SaleSettled, SellerSettled, RefundClaimed, BuyerRefunded).
+ */
+export async function settleSale(
+  ctx: SdkContext,
+  marketId: bigint,
+  meterId: number,
+  orderIds: readonly bigint[] = [],
+  buyers: readonly Address[] = [],
+  opts: WriteOptions = {},
+): Promise<WriteResult<void>> {
+  const settlement = requireSettlement(ctx);
+  decodeMarketId(marketId);
+  if (new Set(orderIds).size !== orderIds.length)
+    throw new InvalidInputError("the same order is listed twice");
+  return execute<void>(
+    ctx,
+    {
+      address: settlement,
+      abi: SETTLEMENT_ABI,
+      functionName: "settleSale",
+      args: [marketId, meterId, orderIds, buyers],
+    },
     opts,
   );
 }

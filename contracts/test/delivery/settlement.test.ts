@@ -108,6 +108,81 @@ describe("DeliverySettlement · end to end", () => {
     assert.deepEqual(await fx.settlement.read.reputationOf([fx.bob.account.address]), [500n, 500n, 8095n]);
   });
 
+  it("folds the maker claims and the refunds into settleSale, to the same base unit (0028)", async () => {
+    const { fx, aliceAsk, bobAsk, daveBid } = await traded();
+    await networkHelpers.time.increaseTo(slotEnd(fx));
+    await fx.submit([
+      { meterId: 1, slotStart: fx.slotStart, importedWh: 0n, exportedWh: 1000n },
+      { meterId: 2, slotStart: fx.slotStart, importedWh: 10n, exportedWh: 800n },
+    ]);
+    await networkHelpers.time.increaseTo(slotEnd(fx) + REPORT_WINDOW);
+    const buyers = [fx.carol.account.address, fx.dave.account.address, fx.eve.account.address];
+    // alice's settlement claims every maker (bob's ask is attributed to his meter, dave's bid to
+    // his position); the pool is not final yet, so nobody is refunded.
+    const first = await fx.settlement.write.settleSale([fx.marketId, 1, [aliceAsk, bobAsk, daveBid], buyers]);
+    const logs1 = parseEventLogs({
+      abi: [...fx.market.abi, ...fx.settlement.abi],
+      logs: (await fx.publicClient.waitForTransactionReceipt({ hash: first })).logs,
+    });
+    assert.equal(logs1.filter((l) => l.eventName === "OrderClaimed").length, 3);
+    assert.equal(logs1.filter((l) => l.eventName === "RefundClaimed").length, 0);
+    assert.equal((await fx.market.read.sale([fx.marketId, 1])).soldWh, 0); // taken out
+    assert.equal((await fx.market.read.sale([fx.marketId, 2])).soldWh, 500);
+    // alice (a taker-seller too) was listed at her take; bob by the claim of his ask.
+    assert.deepEqual(await fx.market.read.marketSellers([fx.marketId, 0n, 10n]), [[1, 2], 2n]);
+    // bob's settlement makes the pool final and refunds carol and dave (eve paid nothing: skipped).
+    const second = await fx.settlement.write.settleSale([fx.marketId, 2, [], buyers]);
+    const logs2 = parseEventLogs({
+      abi: [...fx.market.abi, ...fx.settlement.abi],
+      logs: (await fx.publicClient.waitForTransactionReceipt({ hash: second })).logs,
+    });
+    assert.deepEqual(
+      logs2.filter((l) => l.eventName === "RefundClaimed").map((l) => (l.args as { refund: bigint }).refund),
+      [75_081n, 14_226n],
+    );
+    // Exactly the balances of the separate calls (the test above).
+    assert.deepEqual(await fx.balance(fx.alice), { free: DEPOSIT + 230_216n, locked: 0n });
+    assert.deepEqual(await fx.balance(fx.bob), { free: DEPOSIT + 128_700n, locked: 0n });
+    assert.deepEqual(await fx.balance(fx.carol), { free: DEPOSIT - 304_919n, locked: 0n });
+    assert.deepEqual(await fx.balance(fx.dave), { free: DEPOSIT - 57_774n, locked: 0n });
+    assert.equal(await fx.market.read.treasuryBalance([1]), 2_476n + 1_300n + 1n);
+    assert.equal(await fx.market.read.escrowOf([fx.marketId]), 0n);
+    assert.equal(await fx.settlement.read.refundClaimed([fx.marketId, fx.carol.account.address]), true);
+    assert.equal((await fx.market.read.position([fx.marketId, fx.carol.account.address])).refunded, 75_081n);
+    // Each step once: the meter has nothing left to settle, the buyer nothing left to claim.
+    await A.revertWithCustomErrorWithArgs(
+      fx.settlement.write.settleSale([fx.marketId, 2, [], buyers]),
+      fx.settlement,
+      "NoSale",
+      [fx.marketId, 2],
+    );
+    await A.revertWithCustomErrorWithArgs(
+      fx.settlement.write.claimRefund([fx.marketId, fx.carol.account.address]),
+      fx.market,
+      "AlreadyClaimed",
+      [fx.marketId, getAddress(fx.carol.account.address)],
+    );
+  });
+
+  it("pays a seller only for the sale taken in the same transaction (settler calls)", async () => {
+    const { fx, aliceAsk } = await traded();
+    await networkHelpers.time.increaseTo(fx.slotStart - GATE_LEAD);
+    await fx.market.write.grantRole([await fx.market.read.SETTLER_ROLE(), fx.admin.account.address]);
+    await fx.market.write.takeSale([fx.marketId, 1, [aliceAsk]]);
+    // A later transaction cannot pay out against it (transient storage), nor anyone but a settler.
+    await A.revertWithCustomErrorWithArgs(
+      fx.market.write.settleSeller([fx.marketId, 1, 1n, 0n, 0n, 0]),
+      fx.market,
+      "SaleNotTaken",
+      [fx.marketId, 1],
+    );
+    await A.revertWithCustomError(
+      fx.market.write.takeSale([fx.marketId, 2, []], { account: fx.eve.account }),
+      fx.market,
+      "AccessControlUnauthorizedAccount",
+    );
+  });
+
   it("refunds every buyer in full and spares the seller when no report arrived", async () => {
     const { fx, aliceAsk, bobAsk, daveBid } = await traded();
     await toGateAndClaim(fx, [aliceAsk, bobAsk, daveBid]);
@@ -156,17 +231,19 @@ describe("DeliverySettlement · end to end", () => {
       [fx.marketId, 3],
     );
     await fx.settlement.write.settleSeller([fx.marketId, 1]);
+    // A settled meter's sale has left the market: settling it again finds no sale.
+    assert.equal(await fx.settlement.read.sellerSettled([fx.marketId, 1]), true);
     await A.revertWithCustomErrorWithArgs(
       fx.settlement.write.settleSeller([fx.marketId, 1]),
       fx.settlement,
-      "AlreadySettled",
+      "NoSale",
       [fx.marketId, 1],
     );
     await fx.settlement.write.settleSeller([fx.marketId, 2]);
     await fx.settlement.write.claimRefund([fx.marketId, fx.carol.account.address]);
     await A.revertWithCustomErrorWithArgs(
       fx.settlement.write.claimRefund([fx.marketId, fx.carol.account.address]),
-      fx.settlement,
+      fx.market,
       "AlreadyClaimed",
       [fx.marketId, getAddress(fx.carol.account.address)],
     );

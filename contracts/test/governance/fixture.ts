@@ -1,7 +1,7 @@
 // Shared fixture for the treasury-governor tests (not a test file itself). Builds on the market
 // fixture: community 1 (alice admin; bob, carol, dave members she admitted; eve outside) with a
 // settled trade whose fee sits in community 1's treasury.
-import { parseEventLogs, type Address } from "viem";
+import { encodeFunctionData, parseEventLogs, type Address } from "viem";
 import { connection, deployMarket, networkHelpers, orderParams, viem } from "../unit/fixture.ts";
 
 export { connection, networkHelpers, viem };
@@ -56,10 +56,25 @@ export async function deployGovernance() {
   const bidP = orderParams(fx, fx.bob, { isBid: true, tick: TRADE_TICK, amountWh: TRADE_WH });
   await fx.market.write.placeOrder([bidP], { account: fx.bob.account });
   await networkHelpers.time.increaseTo(fx.gateAt);
-  await fx.market.write.claim([[ask.orderId]], { account: fx.eve.account });
-  await fx.market.write.settleSeller([fx.marketId, fx.meters.alice!, TRADE_VALUE - FEE, FEE, 0n, 0], {
-    account: settler.account,
-  });
+  // The settler takes the sale (claiming alice's ask) and settles it in one transaction, as
+  // DeliverySettlement does (decision 0028).
+  await fx.market.write.multicall(
+    [
+      [
+        encodeFunctionData({
+          abi: fx.market.abi,
+          functionName: "takeSale",
+          args: [fx.marketId, fx.meters.alice!, [ask.orderId]],
+        }),
+        encodeFunctionData({
+          abi: fx.market.abi,
+          functionName: "settleSeller",
+          args: [fx.marketId, fx.meters.alice!, TRADE_VALUE - FEE, FEE, 0n, 0],
+        }),
+      ],
+    ],
+    { account: settler.account },
+  );
   // bob, carol and dave joined by themselves; the admin admits them, which gives them a vote.
   for (const w of [fx.bob, fx.carol, fx.dave]) {
     await fx.market.write.admit([fx.communityId, w.account.address], { account: fx.alice.account });

@@ -73,7 +73,7 @@ contract SettlementInvariantTest is TestBase {
     }
 
     function targetSelectors() public view returns (SettlementFuzzSelector[] memory targets) {
-        bytes4[] memory s = new bytes4[](17);
+        bytes4[] memory s = new bytes4[](19);
         s[0] = SettlementHandler.place.selector;
         s[1] = SettlementHandler.place.selector;
         s[2] = SettlementHandler.cross.selector;
@@ -91,6 +91,8 @@ contract SettlementInvariantTest is TestBase {
         s[14] = SettlementHandler.claimAllRefunds.selector;
         s[15] = SettlementHandler.claimAllRefunds.selector;
         s[16] = SettlementHandler.attestSilence.selector;
+        s[17] = SettlementHandler.settleFolded.selector;
+        s[18] = SettlementHandler.settleFolded.selector;
         targets = new SettlementFuzzSelector[](1);
         targets[0] = SettlementFuzzSelector(address(handler), s);
     }
@@ -233,6 +235,33 @@ contract SettlementInvariantTest is TestBase {
         assertEq(market.escrowOf(mh.marketIds(0)), 0, "escrow 0");
         assertEq(market.escrowOf(mh.marketIds(1)), 0, "escrow 1");
         assertEq(handler.refundOf(1, mh.actors(3)), 600 * 22 * 10, "full refund");
+    }
+
+    /// The folded path: each market settles with one `settleSale` per seller, which claims the
+    /// makers and, with the last seller, refunds every buyer (decision 0028).
+    function test_handlerSmokeFolded() public {
+        mh.place(0, 0, false, 20, 1_000, 0); // ask 1000 @20
+        mh.place(1, 0, false, 19, 500, 0); // ask 500 @19
+        mh.place(2, 0, true, 20, 1_200, 1); // IOC bid: 500 @19 + 700 @20
+        mh.place(0, 1, false, 22, 800, 0); // market 1: ask
+        mh.place(3, 1, true, 22, 600, 1); // market 1: IOC bid 600 @22
+        handler.warp(1); // gate of market 0
+        handler.warp(1); // gate of market 1
+        handler.warp(1); // slot end 0
+        handler.report(0, 3, 7, 0);
+        for (uint256 i; i < 6; ++i) handler.warp(1);
+        handler.settleFolded(0, 0); // claims both asks, settles actor 0's meter
+        assertTrue(!handler.poolFinal(0), "one seller left");
+        handler.settleFolded(0, 1); // the last seller: refunds the buyer too
+        handler.settleFolded(1, 0);
+        _checkAll();
+        assertEq(handler.successes(SettlementHandler.settleFolded.selector), 3, "folded");
+        assertTrue(handler.fullySettled(0) && handler.fullySettled(1), "settled");
+        assertEq(market.escrowOf(mh.marketIds(0)), 0, "escrow 0");
+        assertEq(market.escrowOf(mh.marketIds(1)), 0, "escrow 1");
+        assertEq(handler.refundOf(1, mh.actors(3)), 600 * 22 * 10, "full refund");
+        handler.settleFolded(0, 0); // settled already: nothing left to settle
+        assertEq(handler.successes(SettlementHandler.settleFolded.selector), 3, "once");
     }
 
     function _checkAll() internal view {

@@ -55,7 +55,7 @@ export interface CycleReport {
 }
 
 /** Errors meaning "already done" (by us before a restart, or by someone else). */
-const DONE_CONTRACT = new Set(["UnknownOrder", "AlreadySettled", "AlreadyClaimed", "NothingPaid"]);
+const DONE_CONTRACT = new Set(["UnknownOrder", "NoSale", "AlreadyClaimed", "NothingPaid"]);
 const DONE_PREFLIGHT = new Set(["UNKNOWN_ORDER", "ALREADY_CLAIMED", "NOTHING_PAID", "NOTHING_TO_SETTLE"]);
 /** Errors that no retry will fix now (a later cycle may). */
 const PERMANENT_PREFLIGHT = new Set([

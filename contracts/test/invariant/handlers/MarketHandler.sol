@@ -233,6 +233,17 @@ contract MarketHandler is TestBase {
         }
     }
 
+    /// @notice Records that tracked order `i` was claimed elsewhere (by a folded settlement,
+    /// DeliverySettlement.settleSale) with the fill it had.
+    function noteClaimed(uint256 i, uint64 filled) external {
+        Tracked storage o = _orders[i];
+        if (o.claimed) return;
+        o.claimed = true;
+        o.claimedFilled = filled;
+        if (o.cancelled && filled != o.filledAtCancel) cancelFillViolations++;
+        if (!o.isBid) claimedAskSold[o.owner] += filled;
+    }
+
     // ------------------------------------------------------------------ views for invariants
 
     function ordersLength() external view returns (uint256) {

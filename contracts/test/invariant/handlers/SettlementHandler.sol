@@ -292,6 +292,108 @@ contract SettlementHandler is TestBase {
         for (uint256 i; i < sellers.length; ++i) _settle(m, sellers[(start + i) % sellers.length]);
     }
 
+    /// @notice Settles one seller meter with the market's unclaimed maker orders claimed and every
+    /// buyer refunded in the same call (DeliverySettlement.settleSale, decision 0028).
+    function settleFolded(uint256 marketSeed, uint256 meterSeed) external {
+        calls[msg.sig]++;
+        uint8 m = uint8(marketSeed % 2);
+        uint256 id = mh.marketIds(m);
+        uint32 meterId = mh.meterOf(mh.actors(meterSeed % mh.actorsLength()));
+        uint256 n = mh.ordersLength();
+        uint256[] memory ids = new uint256[](n);
+        uint256[] memory idx = new uint256[](n);
+        uint64[] memory filled = new uint64[](n);
+        uint256 k;
+        for (uint256 i; i < n; ++i) {
+            MarketHandler.Tracked memory o = mh.orderAt(i);
+            if (o.m != m || o.claimed) continue;
+            try market.order(o.id) returns (address, uint32, uint64, uint64, uint64 f) {
+                (ids[k], idx[k], filled[k]) = (o.id, i, f);
+                ++k;
+            } catch {}
+        }
+        assembly ("memory-safe") {
+            mstore(ids, k)
+        }
+        address[] memory buyers = new address[](mh.actorsLength());
+        for (uint256 i; i < buyers.length; ++i) buyers[i] = mh.actors(i);
+        uint256 treasuryBefore = market.treasuryBalance(COMMUNITY);
+        vm.recordLogs();
+        try settlement.settleSale(id, meterId, ids, buyers) {
+            successes[this.settleFolded.selector]++;
+        } catch {
+            vm.getRecordedLogs();
+            return;
+        }
+        for (uint256 j; j < k; ++j) mh.noteClaimed(idx[j], filled[j]);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        Settled storage st = _settled[m][meterId];
+        if (st.done) balanceViolations++; // settled twice
+        uint256 fees;
+        uint256 swept;
+        for (uint256 i; i < logs.length; ++i) {
+            bytes32 sig = logs[i].topics[0];
+            if (logs[i].emitter == address(settlement) && sig == SALE_SETTLED_SIG) {
+                if (uint32(uint256(logs[i].topics[2])) != meterId) balanceViolations++;
+                address seller = address(uint160(uint256(logs[i].topics[3])));
+                (
+                    uint256 soldWh,
+                    uint256 deliveredWh,
+                    bool rep,
+                    uint256 payout,
+                    uint256 fee,
+                    uint256 poolShare,
+                    uint256 slashed
+                ) = abi.decode(logs[i].data, (uint256, uint256, bool, uint256, uint256, uint256, uint256));
+                st.done = true;
+                st.reported = rep;
+                st.soldWh = soldWh;
+                st.proceeds = payout + fee + poolShare - slashed;
+                st.exportedWh = exportedOf[m][meterId];
+                st.payout = payout;
+                st.fee = fee;
+                st.poolShare = poolShare;
+                st.slashed = slashed;
+                if (rep != reported[m][meterId]) balanceViolations++;
+                uint256 expectDelivered = rep ? _min(st.exportedWh, soldWh) : 0;
+                if (deliveredWh != expectDelivered) balanceViolations++;
+                if (rep) {
+                    anyReported[m] = true;
+                    uint256 selfWh = _min(market.position(id, seller).boughtWh, soldWh);
+                    committedGhost[seller] += soldWh - selfWh;
+                    deliveredGhost[seller] += (expectDelivered * (soldWh - selfWh)) / soldWh;
+                }
+                sumPayout[m] += payout;
+                sumFee[m] += fee;
+                sumPoolShare[m] += poolShare;
+                sumSlashed[m] += slashed;
+                sellersSettled[m]++;
+                fees += fee;
+            } else if (logs[i].emitter == address(settlement) && sig == REFUND_CLAIMED_SIG) {
+                address buyer = address(uint160(uint256(logs[i].topics[2])));
+                (uint256 paid, uint256 r) = abi.decode(logs[i].data, (uint256, uint256));
+                if (refunded[m][buyer]) balanceViolations++; // refunded twice
+                refunded[m][buyer] = true;
+                refundOf[m][buyer] = r;
+                paidAtRefund[m][buyer] = paid;
+                sumRefund[m] += r;
+                if (!anyReported[m] && r != paid) refundViolations++;
+            } else if (logs[i].emitter == address(market) && sig == ESCROW_SWEPT_SIG) {
+                swept += abi.decode(logs[i].data, (uint256));
+            }
+        }
+        if (!st.done) balanceViolations++;
+        sumSwept[m] += swept;
+        // a buyer the pool covers is refunded in the same call, and only then
+        bool final_ = poolFinal(m);
+        for (uint256 i; i < buyers.length; ++i) {
+            uint256 paid = market.position(id, buyers[i]).paid;
+            if ((final_ && paid != 0) != refunded[m][buyers[i]]) refundViolations++;
+            if (refunded[m][buyers[i]] && paidAtRefund[m][buyers[i]] != paid) balanceViolations++;
+        }
+        if (market.treasuryBalance(COMMUNITY) != treasuryBefore + fees + swept) balanceViolations++;
+    }
+
     function claimRefund(uint256 marketSeed, uint256 buyerSeed) external {
         calls[msg.sig]++;
         uint8 m = uint8(marketSeed % 2);
