@@ -7,12 +7,14 @@
  *   readings, seller 2's sends nothing. Seller 1 gets a report, seller 2 a silence attestation
  *   (MeterSilent). The oracle is SIGKILLed right after sending the attestation and restarted on
  *   its store: nothing is attested or reported twice, no oracle transaction reverts.
- * - Slot 2: seller 2 sells again while the oracle is down; the oracle comes back after the slot:
+ * - As in `npm run dev`: the meter simulator runs seller 1's new meter, seller 2's new meter has no
+ *   simulated device; both sell in one slot: the first is reported, the second attested.
+ * - Slot 3: seller 2 sells again while the oracle is down; the oracle comes back after the slot:
  *   it did not watch the slot, so it attests nothing (an oracle outage slashes nobody).
  * - A silence batch for meters already on chain is not sent (the contract would revert).
  * - Settlement (last: moves chain time past the report window): seller 1 is paid; seller 2's bond
  *   for slot 1 is slashed to the buyer with its proceeds and its record charged (non-delivery); for
- *   slot 2 its bond is released and the buyer refunded, its record untouched.
+ *   slot 3 its bond is released and the buyer refunded, its record untouched.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -22,7 +24,10 @@ import { ChainReportSink } from "../src/chain/report-sink.ts";
 import { Metrics } from "../src/http/metrics.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { signSilence, silenceHash } from "../src/report/typed-data.ts";
+import { systemClock } from "../src/clock/clock.ts";
+import type { MetersFile } from "../src/directory/json-file.ts";
 import { deviceAccount } from "../src/sim/keys.ts";
+import { Simulator } from "../src/sim/simulator.ts";
 import { EXTERNAL_MQTT_URL, connectPublisher, dropSession, freePort, tempDir, until } from "./helpers.ts";
 import {
   METER_KIND,
@@ -49,6 +54,7 @@ const GRACE = 2;
 const REPORT_WINDOW = 600;
 const CAPACITY_W = 200_000;
 const SEED = `chain-silence-${process.pid}-${Date.now()}`;
+const SIM_SEED = `${SEED}-sim`;
 const ORACLE = accountAt(9).address;
 const FUNDS = 1_000_000n;
 const TICK = 250; // 0.25 USDC per kWh: 100 Wh = 25,000 base units
@@ -64,7 +70,7 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
   let env: Record<string, string>;
   let communityId = 0;
   const meters = new Map<number, { meterId: number; device: PrivateKeyAccount }>(); // by owner
-  const markets: { slotStart: number; marketId: bigint; asks: bigint[] }[] = [];
+  const markets = new Map<string, { slotStart: number; marketId: bigint }>();
 
   before(async () => {
     node = await startHardhatNode(await freePort());
@@ -157,8 +163,13 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
     return Math.ceil((now + leadS) / SLOT) * SLOT;
   }
 
-  /** Sellers each ask 100 Wh (post-only), the buyer takes all of it; returns the maker orders. */
-  async function trade(slotStart: number, sellers: number[]): Promise<bigint[]> {
+  /** Sellers' meters each ask 100 Wh (post-only), the buyer takes all of it; returns the maker orders. */
+  async function trade(
+    name: string,
+    slotStart: number,
+    sellers: number[],
+    meterOf: (seller: number) => number = m,
+  ): Promise<bigint[]> {
     const asks: bigint[] = [];
     for (const s of sellers) {
       const r = await stack.placeOrder(
@@ -168,7 +179,7 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
           isBid: false,
           tick: TICK,
           amountWh: 100n,
-          meterId: m(s),
+          meterId: meterOf(s),
           orderType: ORDER_TYPE.PostOnly,
         },
         s,
@@ -188,7 +199,7 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
       3,
     );
     assert.equal(bid.filledWh, 100n * BigInt(sellers.length));
-    markets.push({ slotStart, marketId: (BigInt(communityId) << 40n) | BigInt(slotStart), asks });
+    markets.set(name, { slotStart, marketId: (BigInt(communityId) << 40n) | BigInt(slotStart) });
     return asks;
   }
 
@@ -231,7 +242,7 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
     async () => {
       proc = await startOracleProcess(env);
       const slotStart = await nextSlot(GATE_LEAD + 8);
-      const asks = await trade(slotStart, [1, 2]);
+      const asks = await trade("first", slotStart, [1, 2]);
       // Seller 1 exports 150 Wh (delivers its 100), the buyer imports 140; seller 2's meter is silent.
       const slot = await slotReadings(
         [
@@ -300,13 +311,86 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
   );
 
   it(
+    "as in the dev stack: meters run by the meter simulator report, a seller without a simulated device is attested",
+    { timeout: 90_000 },
+    async () => {
+      // Two more meters, registered as a member registers one: device keys as the simulator derives them.
+      const added = new Map<number, number>(); // seller -> meter id
+      for (const seller of [1, 2]) {
+        const next = Number(await stack.read<number>(stack.market, marketAbi, "meterCount", [])) + 1;
+        const call = await certifiedMeterCall(
+          stack.settlement,
+          {
+            communityId,
+            kind: METER_KIND.prosumer,
+            capacityW: 10_000,
+            deviceKey: deviceAccount(SIM_SEED, next).address,
+          },
+          seller,
+        );
+        await stack.send(call.to, call.abi, call.functionName, call.args, seller);
+        added.set(seller, next);
+      }
+      const simulated = added.get(1)!;
+      const unsimulated = added.get(2)!;
+      // The simulator runs seller 1's new meter only (dev: every seeded meter, from the meters file).
+      const file: MetersFile = {
+        version: 1,
+        seed: SIM_SEED,
+        communities: [{ communityId, slotLength: SLOT }],
+        meters: [
+          {
+            meterId: simulated,
+            communityId,
+            owner: accountAt(1).address,
+            kind: "prosumer",
+            capacityW: 10_000,
+            deviceKey: deviceAccount(SIM_SEED, simulated).address,
+            active: true,
+          },
+        ],
+      };
+      const sim = new Simulator({
+        file,
+        seed: SIM_SEED,
+        mqttUrl: EXTERNAL_MQTT_URL ?? `mqtt://127.0.0.1:${env.BROKER_PORT}`,
+        clock: systemClock,
+        intervalMs: 2_000,
+        connections: 1,
+        logger: silentLogger,
+      });
+      await sim.start();
+      try {
+        const slotStart = await nextSlot(GATE_LEAD + 8);
+        const asks = await trade("simulated", slotStart, [1, 2], (s) => added.get(s)!);
+        await claimAfterGate(slotStart, asks, [1, 2]);
+        await until(
+          async () =>
+            (await isSilent(unsimulated, slotStart)) && (await stack.reportOf(simulated, slotStart)).exists,
+          (slotStart + SLOT + GRACE + 40) * 1000 - Date.now(),
+          "the simulated meter reported and the other attested",
+        );
+        assert.equal(await isSilent(simulated, slotStart), false);
+        assert.ok(sim.acked > 0);
+        assert.deepEqual(
+          (await meterSilentEvents()).filter((e) => e.slotStart === slotStart),
+          [{ meterId: unsimulated, slotStart }],
+        );
+        await noOracleTxReverted();
+      } finally {
+        await sim.stop();
+      }
+    },
+  );
+
+  it(
     "an oracle down during the slot attests nobody, even when back within the report window",
     { timeout: 90_000 },
     async () => {
       await proc?.kill();
       proc = undefined;
       const slotStart = await nextSlot(GATE_LEAD + 8);
-      const asks = await trade(slotStart, [2]);
+      const asks = await trade("down", slotStart, [2]);
       await claimAfterGate(slotStart, asks, [2]);
       while (Date.now() < (slotStart + SLOT + GRACE + 1) * 1000) await sleep(250);
       proc = await startOracleProcess(env);
@@ -322,7 +406,7 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
   );
 
   it("a silence batch for meters already on chain is not sent (it would revert with ReportExists)", async () => {
-    const slotStart = markets[0]!.slotStart;
+    const slotStart = markets.get("first")!.slotStart;
     const chain = defineChain({
       id: 31337,
       name: "hardhat",
@@ -360,7 +444,8 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
     "settlement: the silent seller's bond is slashed and its record charged; an oracle outage costs nobody",
     { timeout: 60_000 },
     async () => {
-      const [first, second] = markets as [(typeof markets)[0], (typeof markets)[0]];
+      const first = markets.get("first")!;
+      const second = markets.get("down")!;
       const reputation = async (i: number) => {
         const [committed, delivered] = await stack.read<[bigint, bigint, bigint]>(
           stack.settlement,
@@ -400,7 +485,7 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
       });
       assert.deepEqual(rep1[1], { committed: rep0[1]!.committed + 100n, delivered: rep0[1]!.delivered });
 
-      // Slot 2: no report and no attestation (the oracle was down): refunds, bond released, record untouched.
+      // Slot 3: no report and no attestation (the oracle was down): refunds, bond released, record untouched.
       before = await bal();
       await stack.send(stack.settlement, settlementAbi, "settleSeller", [second.marketId, m(2)]);
       await stack.send(stack.settlement, settlementAbi, "claimRefund", [
