@@ -14,6 +14,7 @@ import { Metrics } from "../src/http/metrics.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import type { MeterInfo } from "../src/protocol/meter.ts";
 import { ReportCoordinator } from "../src/report/coordinator.ts";
+import type { SignatureExchange, SignatureMessage } from "../src/report/exchange.ts";
 import type {
   MeterSlot,
   ReportSink,
@@ -461,5 +462,81 @@ describe("silence batches: signing and posting", () => {
     assert.equal(sink.posted.length, 0);
     assert.equal(store.batches("abandoned").length, 1);
     assert.equal(metrics.get("oracle_silences_abandoned_total"), 1);
+  });
+});
+
+/** An in-memory signatures topic: every published message reaches every node. */
+class LocalExchange implements SignatureExchange {
+  readonly #handlers: ((msg: SignatureMessage) => void)[] = [];
+  async publish(msg: SignatureMessage): Promise<void> {
+    for (const h of this.#handlers) h(msg);
+  }
+  onMessage(handler: (msg: SignatureMessage) => void): void {
+    this.#handlers.push(handler);
+  }
+  async close(): Promise<void> {}
+}
+
+describe("silence batches with k = 2 of 2 nodes", () => {
+  const keys: Hex[] = [`0x${"b1".repeat(32)}`, `0x${"c2".repeat(32)}`];
+  const accounts = keys.map((k) => privateKeyToAccount(k));
+  const domain: ReportDomain = {
+    chainId: 31337,
+    verifyingContract: "0x00000000000000000000000000000000000000bb",
+  };
+  const fleet = testFleet(3, 900, SLOT);
+  const [x, y] = fleet.meters.map((m) => m.meterId) as [number, number];
+
+  it("nodes that disagree on one meter split their batch and attest the meter they agree on", async () => {
+    const clock = new ManualClock(endMs(S) + GRACE);
+    const exchange = new LocalExchange();
+    const sink = new SilenceSink();
+    const nodes = accounts.map((account) => {
+      const store = new Store(":memory:");
+      const metrics = new Metrics();
+      const coordinator = new ReportCoordinator({
+        store,
+        directory: new StaticMeterDirectory(fleet),
+        account,
+        domain,
+        signers: accounts.map((a) => a.address),
+        threshold: 2,
+        maxReportsPerBatch: 50,
+        postTimeoutMs: 30_000,
+        reportWindowMs: WINDOW,
+        clock,
+        logger: silentLogger,
+        metrics,
+        sink,
+        exchange,
+      });
+      return { store, coordinator, metrics };
+    });
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    // Node a found x and y silent; node b got a reading from y and found only x.
+    a.store.putSilence({ meterId: x, slotStart: S, communityId: 1, status: "ready" });
+    a.store.putSilence({ meterId: y, slotStart: S, communityId: 1, status: "ready" });
+    b.store.putSilence({ meterId: x, slotStart: S, communityId: 1, status: "ready" });
+    for (const n of nodes) await n.coordinator.signSilences();
+    await new Promise((r) => setImmediate(r)); // signatures delivered
+    for (const n of nodes) await n.coordinator.postDue();
+    assert.equal(sink.posted.length, 0, "different batches: neither reaches k");
+    // Not yet stale: nothing split.
+    clock.advance(59_000);
+    for (const n of nodes) assert.deepEqual(await n.coordinator.signSilences(), []);
+    clock.advance(1_000);
+    for (const n of nodes) await n.coordinator.signSilences();
+    await new Promise((r) => setImmediate(r));
+    clock.advance(30_000); // past the backup poster's delay too
+    for (const n of nodes) await n.coordinator.postDue();
+    assert.deepEqual(
+      sink.posted.map((p) => p.silence),
+      [{ slotStart: S, meterIds: [x] }],
+      "x attested by both; y, on which they disagree, never",
+    );
+    assert.equal(sink.posted[0]!.signers.length, 2);
+    assert.equal(a.store.silence(y, S)?.status, "batched");
+    for (const n of nodes) await n.coordinator.postDue();
+    assert.equal(sink.posted.length, 1, "posted once");
   });
 });

@@ -64,6 +64,11 @@ export interface CoordinatorOptions {
   threshold: number;
   maxReportsPerBatch: number;
   postTimeoutMs: number;
+  /**
+   * k > 1: a silence batch of several meters still short of k signatures this long after it was
+   * signed is split into one batch per meter. Default 2 x `postTimeoutMs`.
+   */
+  silenceSplitMs?: number;
   /** The contract refuses reports this long after their slot's end: such batches are abandoned. */
   reportWindowMs?: number;
   clock: Clock;
@@ -158,36 +163,74 @@ export class ReportCoordinator {
 
   /** Signs a silence batch for the meters found silent and publishes the signatures. */
   async signSilences(): Promise<Hex[]> {
-    const { store, account, domain, clock, metrics, logger, exchange } = this.#o;
     const hashes: Hex[] = [];
-    for (const silence of this.composeSilences(store.silences("ready"))) {
-      const hash = silenceHash(domain, silence);
-      const signature = await signSilence(account, domain, silence);
-      const json = silenceToJson(silence);
-      store.transaction(() => {
-        store.putBatch(hash, silence.slotStart, json, clock.now(), "silence");
-        store.putSignature(hash, account.address, signature);
-        for (const meterId of silence.meterIds)
-          store.setSilenceStatus(meterId, silence.slotStart, "batched", hash);
-      });
-      metrics.inc("oracle_silences_signed_total", {}, silence.meterIds.length);
-      logger.info("silence_batch_signed", {
-        batchHash: hash,
+    for (const silence of this.composeSilences(this.#o.store.silences("ready"))) {
+      hashes.push(await this.#signSilence(silence));
+    }
+    hashes.push(...(await this.#splitStaleSilences()));
+    return hashes;
+  }
+
+  async #signSilence(silence: SilenceBatch): Promise<Hex> {
+    const { store, account, domain, clock, metrics, logger, exchange } = this.#o;
+    const hash = silenceHash(domain, silence);
+    const signature = await signSilence(account, domain, silence);
+    const json = silenceToJson(silence);
+    store.transaction(() => {
+      store.putBatch(hash, silence.slotStart, json, clock.now(), "silence");
+      store.putSignature(hash, account.address, signature);
+      for (const meterId of silence.meterIds)
+        store.setSilenceStatus(meterId, silence.slotStart, "batched", hash);
+    });
+    metrics.inc("oracle_silences_signed_total", {}, silence.meterIds.length);
+    logger.info("silence_batch_signed", {
+      batchHash: hash,
+      slotStart: silence.slotStart,
+      meterIds: silence.meterIds,
+    });
+    const msg: SignatureMessage = {
+      v: 1,
+      kind: "silence",
+      chainId: domain.chainId,
+      market: domain.verifyingContract,
+      batchHash: hash,
+      reports: json,
+      signer: account.address,
+      signature,
+    };
+    await exchange?.publish(msg).catch((err: unknown) => logger.warn("signature_publish_failed", { err }));
+    return hash;
+  }
+
+  /**
+   * k > 1: nodes sign the same silence batch only if they found the same meters silent. One node
+   * that got a reading from one of the meters signs a batch without it, and neither batch reaches
+   * k. After `silenceSplitMs` such a batch is split into one batch per meter, so that the
+   * disagreement holds up only that meter (which then stays unattested: the cautious side), and the
+   * others reach k among the nodes that agree on them. The single batches are signed before the
+   * batch is abandoned, so a crash in between only repeats the split.
+   */
+  async #splitStaleSilences(): Promise<Hex[]> {
+    const { store, threshold, clock, logger } = this.#o;
+    if (threshold <= 1) return [];
+    const splitMs = this.#o.silenceSplitMs ?? 2 * this.#o.postTimeoutMs;
+    const hashes: Hex[] = [];
+    for (const batch of store.batches("signed")) {
+      if (batch.kind !== "silence" || clock.now() - batch.createdAt < splitMs) continue;
+      const silence = silenceFromJson(batch.reportsJson);
+      if (silence.meterIds.length < 2) continue;
+      const sigs = store.signatures(batch.batchHash).filter((x) => this.#signers.has(getAddress(x.signer)));
+      if (sigs.length >= threshold) continue;
+      for (const meterId of silence.meterIds) {
+        hashes.push(await this.#signSilence({ slotStart: silence.slotStart, meterIds: [meterId] }));
+      }
+      store.setBatchStatus(batch.batchHash, "abandoned", null, clock.now());
+      logger.info("silence_batch_split", {
+        batchHash: batch.batchHash,
         slotStart: silence.slotStart,
         meterIds: silence.meterIds,
+        signatures: sigs.length,
       });
-      hashes.push(hash);
-      const msg: SignatureMessage = {
-        v: 1,
-        kind: "silence",
-        chainId: domain.chainId,
-        market: domain.verifyingContract,
-        batchHash: hash,
-        reports: json,
-        signer: account.address,
-        signature,
-      };
-      await exchange?.publish(msg).catch((err: unknown) => logger.warn("signature_publish_failed", { err }));
     }
     return hashes;
   }
