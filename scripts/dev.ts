@@ -169,7 +169,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
     {
       name: "oracle",
       script: "oracle",
-      description: `meter oracle: MQTT in (${brokerPort ? "embedded broker" : "external broker"}), signed slot reports to chain`,
+      description: `meter oracle: MQTT in (${brokerPort ? "embedded broker" : "external broker"}), signed slot reports and silence attestations to chain`,
       command: "npm",
       args: ["run", "-s", "oracle"],
       cwd: ROOT,
@@ -181,7 +181,9 @@ async function services(info: StackInfo): Promise<LaterService[]> {
         FROM_BLOCK: String(info.startBlock),
         ORACLE_PRIVATE_KEY: info.oracleKey,
         DATA_DIR: path.join(DEV_DIR, "oracle-data"),
-        METERS_FILE: info.metersFile,
+        // The meter directory from the chain (not the meters file): every registered meter is known,
+        // also one a member adds in the dApp, so a seller whose meter sends nothing (no simulated
+        // device) is attested silent, while the seeded meters report through the simulator.
         HTTP_PORT: String(oracleHttp),
         REPORT_WINDOW_SECONDS: String(DEV_REPORT_WINDOW),
         // A slot whose closing reading is missing is waited for at most 2 min after its end (then skipped).

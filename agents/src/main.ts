@@ -6,6 +6,10 @@
  *   POWERSHARE_RPC_URL        JSON-RPC endpoint (default http://127.0.0.1:8545)
  *   POWERSHARE_CHAIN          chain id of the address book (default 31337)
  *   POWERSHARE_ADDRESS_BOOK   address book file (default: the contracts package's for the chain)
+ *   POWERSHARE_INDEXER_URL    the indexer's base URL: observe reads markets, books, order ids, meter
+ *                             reports and settlement results there first, the chain when it is
+ *                             unset, down, malformed or lagging (decision 0042)
+ *   AGENTS_INDEXER_MAX_LAG_BLOCKS  most blocks the indexer may be behind the chain head (default 8)
  *   AGENTS_FILE               JSON [{privateKey, meterId, annualKwh?, pvKwp?, owner?}] — the agents to run
  *                             (owner: the address told of the agent's actions; default its own); or
  *   AGENTS_METERS_FILE        the dev stack's meters.json: one agent per meter owner, keys derived from
@@ -46,6 +50,7 @@ import {
 import { devAccount } from "@powershare/contracts/sdk/testing";
 import { TradingAgent } from "./agent.ts";
 import { AgentIO, SharedReads } from "./chain/agent-io.ts";
+import { DEFAULT_MAX_LAG_BLOCKS, IndexerSource } from "./chain/observe-source.ts";
 import type { AgentDeps, AgentSettings } from "./graph/agent-graph.ts";
 import { checkpointerFromEnv } from "./graph/checkpointer.ts";
 import { createAgentsApi } from "./http/server.ts";
@@ -120,6 +125,11 @@ const tariffs = {
   feedInPerKwh: Number(parseQuote(env.AGENTS_FEED_IN ?? "0.08")),
 };
 if (tariffs.feedInPerKwh >= tariffs.retailPerKwh) fail("AGENTS_FEED_IN must be below AGENTS_RETAIL");
+const maxLagBlocks = Number(env.AGENTS_INDEXER_MAX_LAG_BLOCKS ?? DEFAULT_MAX_LAG_BLOCKS);
+if (!Number.isInteger(maxLagBlocks) || maxLagBlocks < 0)
+  fail(
+    `AGENTS_INDEXER_MAX_LAG_BLOCKS must be a whole number ≥ 0, got "${env.AGENTS_INDEXER_MAX_LAG_BLOCKS}"`,
+  );
 const template = () => ({
   household: { site: { latitude: 52.52, longitude: 13.4 }, annualKwh: 3500 },
   // no weather feed in the dev stack: a broken sky; the tracker learns the rest from the meters
@@ -176,8 +186,10 @@ for (const s of specs) {
     },
     limits: { ...t.limits, maxWhPerSlot: Math.floor((meter.capacityW * 900) / 3600) },
   };
+  const io = new AgentIO(ps, account.address, shared);
   const deps: AgentDeps = {
-    io: new AgentIO(ps, account.address, shared),
+    io,
+    source: new IndexerSource(io, { url: env.POWERSHARE_INDEXER_URL, maxLagBlocks }),
     strategy: new RampStrategy({ windowSlots: settings.windowSlots }),
     settings,
     planner: model ? llmPlanner({ model }) : undefined,
@@ -207,6 +219,9 @@ server.listen(port, "127.0.0.1", () => {
       llm: Boolean(model),
       checkpoints: `${store.kind} ${store.location}`,
       notifier: hook ? env.NOTIFIER_URL : undefined,
+      observe: env.POWERSHARE_INDEXER_URL
+        ? { indexer: env.POWERSHARE_INDEXER_URL, maxLagBlocks, fallback: "chain" }
+        : "chain (no POWERSHARE_INDEXER_URL)",
     },
     "agents_ready",
   );

@@ -167,6 +167,8 @@ export class AgentService {
           actErrors: mem?.errors ?? 0,
           gasUsed: mem?.gasUsed ?? 0,
           forecastError: mem?.tracker,
+          observe: mem?.observe,
+          delivery: mem?.delivery,
           lastNotes: mem?.lastNotes ?? [],
           lastRefusals: mem?.lastRefusals ?? [],
         };

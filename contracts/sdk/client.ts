@@ -15,6 +15,7 @@ import {
   getReportWindow,
   getReputation,
   getSale,
+  getSettledSales,
   getSettlement,
   isRefundClaimed,
 } from "./reads/settlement.ts";
@@ -77,6 +78,7 @@ export function createPowerShare(opts: PowerShareOptions) {
     position: (marketId: bigint, buyer: Address) => getPosition(ctx, marketId, buyer),
     sale: (marketId: bigint, meterId: number) => getSale(ctx, marketId, meterId),
     settlement: (marketId: bigint) => getSettlement(ctx, marketId),
+    settledSales: (r: { fromBlock: bigint; toBlock: bigint; meterId?: number }) => getSettledSales(ctx, r),
     refundClaimed: (marketId: bigint, buyer: Address) => isRefundClaimed(ctx, marketId, buyer),
     report: (meterId: number, slotStart: number) => getReport(ctx, meterId, slotStart),
     reportWindow: () => getReportWindow(ctx),

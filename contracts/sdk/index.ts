@@ -72,3 +72,6 @@ export {
 
 // discovery (indexer first, chain logs as fallback)
 export * from "./discovery.ts";
+
+// indexer reads (validated; the chain stays the truth for money: decision 0042)
+export * from "./indexer.ts";

@@ -10,6 +10,7 @@ import { Aggregator } from "./aggregate/aggregator.ts";
 import { EmbeddedBroker } from "./broker/embedded.ts";
 import { ChainMeterDirectory } from "./chain/meter-directory.ts";
 import { ChainReportSink } from "./chain/report-sink.ts";
+import { ChainSalesView, type SalesView } from "./chain/sales-view.ts";
 import { Metrics, declareOracleMetrics } from "./http/metrics.ts";
 import { OpsServer } from "./http/server.ts";
 import { Ingestor } from "./ingest/ingestor.ts";
@@ -19,6 +20,7 @@ import { createLogger, type Logger } from "./log/logger.ts";
 import { ReportCoordinator } from "./report/coordinator.ts";
 import { MqttSignatureExchange, type SignatureExchange } from "./report/exchange.ts";
 import type { ReportSink } from "./report/sink.ts";
+import { SilenceWatcher } from "./silence/watcher.ts";
 import { Store } from "./store/store.ts";
 
 export interface OracleOverrides {
@@ -26,6 +28,8 @@ export interface OracleOverrides {
   clock?: Clock;
   directory?: MeterDirectory;
   sink?: ReportSink;
+  /** Where the silence watcher reads the markets' sellers (default: the chain, when RPC_URL is set). */
+  sales?: SalesView;
   /** Disable the periodic tick (tests drive `tick()` by hand). */
   manualTick?: boolean;
 }
@@ -38,6 +42,8 @@ export interface Oracle {
   directory: MeterDirectory;
   aggregator: Aggregator;
   coordinator: ReportCoordinator;
+  /** Finds silent seller meters (undefined: silence attestations off, or no chain to read). */
+  silence: SilenceWatcher | undefined;
   broker: EmbeddedBroker | undefined;
   source: MqttReadingSource | undefined;
   http: OpsServer;
@@ -189,6 +195,29 @@ export async function startOracle(config: OracleConfig, overrides: OracleOverrid
     exchange,
   });
 
+  const sales =
+    overrides.sales ?? (publicClient ? new ChainSalesView(publicClient, market, reportsContract) : undefined);
+  const silence =
+    config.SILENCE_ATTESTATIONS && sales && sink?.submitSilence
+      ? new SilenceWatcher({
+          store,
+          directory,
+          aggregator,
+          sales,
+          clock,
+          logger,
+          metrics,
+          graceMs: config.GRACE_SECONDS * 1000,
+          reportWindowMs: config.REPORT_WINDOW_SECONDS * 1000,
+          marginMs: config.SILENCE_MARGIN_SECONDS * 1000,
+          alive: () => (broker ? broker.running : (source?.client.connected ?? false)),
+          ingesting: (meterId) => ingestor.ingesting(meterId),
+        })
+      : undefined;
+  silence?.heartbeat();
+  // Uptime is recorded on its own timer: a tick can wait long on the chain (posting, RPC outage).
+  const heartbeat = silence ? setInterval(() => silence.heartbeat(), 1_000) : undefined;
+
   const startedAt = Date.now();
   const httpServer = new OpsServer(metrics, () => ({
     ok: broker ? broker.running : (source?.client.connected ?? false),
@@ -208,7 +237,11 @@ export async function startOracle(config: OracleConfig, overrides: OracleOverrid
     ticking = true;
     try {
       aggregator.tick();
+      // The silence scan reads the chain: it runs beside the tick (its findings are signed next time).
+      if (silence && !overrides.manualTick)
+        void silence.scan().catch((err) => logger.error("silence_scan_failed", { err }));
       await coordinator.signReady();
+      await coordinator.signSilences();
       await coordinator.postDue();
     } catch (err) {
       logger.error("tick_failed", { err });
@@ -224,6 +257,7 @@ export async function startOracle(config: OracleConfig, overrides: OracleOverrid
     embeddedBroker: useEmbedded,
     http: `http://${config.HTTP_HOST}:${httpServer.port}`,
     chain: publicClient ? chainId : null,
+    silenceAttestations: !!silence,
     dataDir: config.DATA_DIR,
   });
 
@@ -235,6 +269,7 @@ export async function startOracle(config: OracleConfig, overrides: OracleOverrid
     directory,
     aggregator,
     coordinator,
+    silence,
     broker,
     source,
     http: httpServer,
@@ -242,6 +277,8 @@ export async function startOracle(config: OracleConfig, overrides: OracleOverrid
     tick,
     async close() {
       if (timer) clearInterval(timer);
+      if (heartbeat) clearInterval(heartbeat);
+      await silence?.idle();
       await source?.close();
       await broker?.close();
       await ingestor.idle();

@@ -8,10 +8,10 @@
  * 12 s slot. Meters publish signed readings on the slot's boundaries and every 2 s in between, so a
  * slot's energy is known exactly from the published counters.
  *
- * - faults: the oracle SIGKILLed between posting batches and restarted; the RPC cut for ~10 s
- *   around the posting time (TCP proxy); the broker restarted mid-stream. Each time every meter's
- *   report lands once with the exact Wh, no oracle transaction reverted, and no (meter, slot) has
- *   two MeterReported events.
+ * - faults: the oracle SIGKILLed between posting batches and restarted; the RPC cut (TCP proxy)
+ *   from mid-slot for at least 10 s and past the oracle's first failed posting attempt; the broker
+ *   restarted mid-stream. Each time every meter's report lands once with the exact Wh, no oracle
+ *   transaction reverted, and no (meter, slot) has two MeterReported events.
  * - settlement (last: it moves chain time past the report window): asks, a taking bid, makers
  *   claimed after the gate, readings -> reports -> settleSeller / claimRefund, balances follow the
  *   delivery ratio to the base unit.
@@ -278,7 +278,7 @@ describe("oracle end to end on a local chain", { timeout: 280_000 }, () => {
   );
 
   it(
-    "RPC cut for ~10 s around the posting time: reports land after the outage",
+    "RPC cut for ~10 s across the posting time: reports land after the outage",
     { timeout: 90_000 },
     async () => {
       const c = communities.rpc;
@@ -289,14 +289,23 @@ describe("oracle end to end on a local chain", { timeout: 280_000 }, () => {
       const slotStart = await nextSlot(4);
       const slot = await slotReadings(plans(c), slotStart, SLOT);
       const pub = await connectPublisher(EXTERNAL_MQTT_URL ?? `mqtt://127.0.0.1:${port}`);
+      let cutAt = 0;
       let restoredAt = 0;
       try {
-        await streamReadings(pub, slot);
-        // Cut just before the oracle would post (slot end + grace), for 10 s.
-        const cutAt = (slotStart + SLOT + GRACE - 1) * 1000;
-        await sleep(Math.max(0, cutAt - Date.now()));
-        await rpcProxy.cut();
-        await sleep(10_000);
+        // Cut while the slot's readings still stream, well before the oracle posts (slot end +
+        // grace): however late this process runs under load, the posting time falls in the outage.
+        // (Cutting by the wall clock just before the posting time raced the oracle's first post.)
+        await streamReadings(pub, slot, 1_000, async (n, total) => {
+          if (cutAt > 0 || n < total / 2) return;
+          await rpcProxy.cut();
+          cutAt = Date.now();
+        });
+        assert.ok(cutAt > 0);
+        // The oracle signs the batch after the slot and tries to post it: RPC calls fail and retry.
+        await proc.waitFor("report_batch_signed", (slotStart + SLOT + GRACE + 30) * 1000 - Date.now());
+        await proc.waitFor("rpc_retry", 20_000);
+        // Down for at least 10 s in all, and 2 s past the failed posting attempt.
+        await sleep(Math.max(2_000, cutAt + 10_000 - Date.now()));
         assert.equal(await allReported(slot, slotStart), false, "nothing lands while the RPC is down");
         restoredAt = Math.floor(Date.now() / 1000);
         await rpcProxy.restore();

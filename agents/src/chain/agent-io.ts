@@ -14,6 +14,7 @@ import {
   type Community,
   type PowerShare,
   type PlaceOrderParams,
+  type SettledSale,
 } from "@powershare/contracts/sdk";
 import type { MarketView, OwnOrder } from "../strategy/types.ts";
 
@@ -88,6 +89,36 @@ export class SharedReads {
     }
     return p;
   }
+  /**
+   * Settled sales of every meter from DeliverySettlement's logs, scanned once per chain time for all
+   * agents (blocks after the last scan up to `head`; the first scan looks back `lookbackBlocks`),
+   * kept for two days of slots. The chain source's way to learn settlement results.
+   */
+  settledSales(now: number, head: bigint, lookbackBlocks: bigint): Promise<readonly SettledSale[]> {
+    if (now !== this.#salesAt || !this.#sales) {
+      this.#salesAt = now;
+      const prev = this.#sales ?? Promise.resolve([] as SettledSale[]);
+      const next = prev.then(async (kept) => {
+        const start = this.#ps.ctx.addresses.startBlock ?? 0n;
+        const from =
+          this.#scannedTo >= 0n ? this.#scannedTo + 1n : head > lookbackBlocks ? head - lookbackBlocks : 0n;
+        const fromBlock = from > start ? from : start;
+        const fresh =
+          head >= fromBlock && this.#ps.ctx.addresses.settlement
+            ? await this.#ps.settledSales({ fromBlock, toBlock: head })
+            : [];
+        if (head > this.#scannedTo) this.#scannedTo = head;
+        return [...kept.filter((x) => x.slotStart >= now - 2 * 86400), ...fresh];
+      });
+      // a failed scan is retried from the same block next time
+      this.#sales = next.catch(() => prev);
+      return next;
+    }
+    return this.#sales;
+  }
+  #sales: Promise<SettledSale[]> | undefined;
+  #salesAt = -1;
+  #scannedTo = -1n;
   /** Forget cached best prices (after this agent's own trades moved the book). */
   invalidate(): void {
     this.#bestAt = -1;

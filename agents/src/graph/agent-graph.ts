@@ -6,8 +6,11 @@
  *                        └───────────┴────────┴→ remember   (nothing to observe / nothing to do /
  *                                                              every intent refused)
  *
- * observe reads the market, balances, own orders and own meter reports through the SDK; forecast
- * folds the new meter readings into the error tracker and forecasts every slot of the horizon;
+ * observe reads the markets and books, the ids of its open orders, its meter reports and its past
+ * sales' settlement results from its source (the indexer first, the chain as fallback, or the chain
+ * only: chain/observe-source.ts), and what gates money — balances, the community, the meter, the
+ * state of its orders — from the chain; forecast folds the new meter readings into the error tracker
+ * and the settlement results into the delivery tracker, and forecasts every slot of the horizon;
  * decide asks the strategy (or the LLM planner, falling back to the strategy); risk applies the hard
  * limits; act de-duplicates against the chain (an order placed by an act that died before its
  * checkpoint is adopted, not placed again) and sends one transaction; remember updates the memory.
@@ -22,6 +25,14 @@ import {
   type PlaceOrderParams,
 } from "@powershare/contracts/sdk";
 import { recordError } from "../forecast/error-tracker.ts";
+import {
+  emptyDelivery,
+  recordSale,
+  sellHoldback,
+  type PurchaseResult,
+  type SettlementResult,
+} from "../forecast/delivery-tracker.ts";
+import { ChainSource, type ObserveSource, type SourceKind } from "../chain/observe-source.ts";
 import { forecastSlot, type HouseholdSpec, type SlotForecast } from "../forecast/forecaster.ts";
 import type { CloudSource } from "../model/weather.ts";
 import { checkPlan, isEmptyPlan, type RiskLimits, type RiskVerdict } from "../risk/limits.ts";
@@ -66,6 +77,8 @@ export type Planner = (input: DecisionInput, ctx: PlannerContext) => Promise<Pla
 
 export interface AgentDeps {
   io: AgentIO;
+  /** Where observe reads markets, books, order ids, reports and settlements (default: the chain). */
+  source?: ObserveSource | undefined;
   strategy: Strategy;
   settings: AgentSettings;
   device?: HouseholdDevice | undefined;
@@ -84,6 +97,13 @@ export interface Observation {
   own: OwnOrder[];
   meter: MeterView;
   reports: { slotStart: number; importedWh: number; exportedWh: number }[];
+  /** Settled sales of the agent's meter in the last day (each folded into memory once). */
+  settlements: SettlementResult[];
+  /** The agent's buyer positions in the last day's slots (indexer only). */
+  purchases: PurchaseResult[];
+  source: SourceKind;
+  fallbackReason?: string | undefined;
+  indexedBlock?: string | undefined;
   battery?: BatteryView | undefined;
 }
 
@@ -149,40 +169,52 @@ export function decisionInput(state: AgentStateValue, settings: AgentSettings): 
     filled: filledBySlot(state.memory, o.own),
     battery: o.battery,
     measuredNet: state.memory.measuredNet,
+    sellHoldback: sellHoldback(state.memory.delivery),
   };
 }
 
 export function buildAgentGraph(deps: AgentDeps) {
   const { io, settings } = deps;
   const log = deps.log;
+  const source = deps.source ?? new ChainSource(io);
 
   const observe = async (state: AgentStateValue): Promise<Update> => {
     const now = state.now > 0 ? state.now : await io.now();
     const community = await io.community(settings.communityId);
     if (community.halted) return { skipReason: "order entry is halted in the community", observation: null };
     const window = settings.windowSlots * community.slotLength;
-    const trackedIds = Object.keys(state.memory.orders);
-    const [block, allMarkets, freeBalance, own, meter] = await Promise.all([
-      io.blockNumber(),
-      io.markets(community, now, window),
+    const L = community.slotLength;
+    // meter reports of slots ended since the last one read (at most the last 8); settlement results
+    // of the last day's slots (each folded in once: memory.settled)
+    const lastEnded = Math.floor(now / L) * L - L;
+    const from = Math.max(state.memory.lastReportedSlot + L, lastEnded - 7 * L);
+    const reportSlots: number[] = [];
+    for (let s = from; s <= lastEnded; s += L) reportSlots.push(s);
+    const block = await io.blockNumber();
+    const [reads, freeBalance, meter] = await Promise.all([
+      source.read({
+        community,
+        now,
+        head: block,
+        windowSeconds: window,
+        account: io.account,
+        meterId: settings.meterId,
+        meterReachWh: settings.limits.maxWhPerSlot,
+        reportSlots,
+        settledFrom: Math.max(0, lastEnded - 95 * L),
+        settledTo: lastEnded,
+      }),
       io.freeBalance(),
-      io.orders(trackedIds),
       io.meter(settings.meterId),
     ]);
-    const markets = allMarkets.filter(
+    if (reads.fallbackReason)
+      log?.debug({ agent: settings.agentId, reason: reads.fallbackReason }, "observe_from_chain");
+    // the state of the agent's orders always from the chain; the source only proposes ids
+    const own = await io.orders([...new Set([...Object.keys(state.memory.orders), ...reads.orderIds])]);
+    const markets = reads.markets.filter(
       (m) => settings.tradeUntil === undefined || m.slotStart < settings.tradeUntil,
     );
-    // meter reports of slots ended since the last one read (at most the last 8)
-    const lastEnded = Math.floor(now / community.slotLength) * community.slotLength - community.slotLength;
-    const from = Math.max(
-      state.memory.lastReportedSlot + community.slotLength,
-      lastEnded - 7 * community.slotLength,
-    );
-    const slots: number[] = [];
-    for (let s = from; s <= lastEnded; s += community.slotLength) slots.push(s);
-    const reports = (await Promise.all(slots.map((s) => io.report(settings.meterId, s)))).filter(
-      (r): r is NonNullable<typeof r> => r !== undefined,
-    );
+    const reports = reads.reports;
     return {
       skipReason: null,
       observation: {
@@ -194,6 +226,11 @@ export function buildAgentGraph(deps: AgentDeps) {
         own,
         meter,
         reports,
+        settlements: reads.settlements,
+        purchases: reads.purchases,
+        source: reads.source,
+        fallbackReason: reads.fallbackReason,
+        indexedBlock: reads.indexedBlock,
         battery: deps.device?.battery(),
       },
       plan: null,
@@ -217,6 +254,27 @@ export function buildAgentGraph(deps: AgentDeps) {
       if (f) tracker = recordError(tracker, f.sunlit, f.netWh, net);
       lastReportedSlot = Math.max(lastReportedSlot, r.slotStart);
     }
+    // settlement results: how much of what the meter sold it delivered (the seller's holdback)
+    let delivery = memory.delivery ?? emptyDelivery();
+    const settled = { ...(memory.settled ?? {}) };
+    for (const r of [...o.settlements].sort((a, b) => a.slotStart - b.slotStart)) {
+      const key = String(r.slotStart);
+      if (key in settled) continue;
+      const next = recordSale(delivery, r);
+      if (next === delivery) continue;
+      delivery = next;
+      settled[key] = (r.soldWh - r.deliveredWh) / r.soldWh;
+    }
+    // open orders the source found that memory did not know (e.g. after a lost checkpoint): adopted
+    const orders = { ...memory.orders };
+    for (const x of o.own) orders[x.orderId] ??= x.slotStart;
+    const seen = memory.observe ?? { source: "none", indexerCycles: 0, chainCycles: 0 };
+    const observe = {
+      source: o.source,
+      fallbackReason: o.fallbackReason,
+      indexerCycles: seen.indexerCycles + (o.source === "indexer" ? 1 : 0),
+      chainCycles: seen.chainCycles + (o.source === "chain" ? 1 : 0),
+    };
     const L = o.community.slotLength;
     const first = o.markets[0]?.slotStart ?? Math.ceil(o.now / L) * L;
     const forecasts: SlotForecast[] = [];
@@ -231,7 +289,17 @@ export function buildAgentGraph(deps: AgentDeps) {
       const samples = f.sunlit ? tracker.sunlit.samples : tracker.dark.samples;
       remembered[String(f.slotStart)] = { netWh: f.netWh - (samples > 0 ? bias : 0), sunlit: f.sunlit };
     }
-    memory = { ...memory, tracker, measuredNet, lastReportedSlot, forecasts: remembered };
+    memory = {
+      ...memory,
+      tracker,
+      measuredNet,
+      lastReportedSlot,
+      forecasts: remembered,
+      orders,
+      delivery,
+      settled,
+      observe,
+    };
     return { forecasts, memory };
   };
 

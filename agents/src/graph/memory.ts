@@ -1,4 +1,5 @@
 /** What an agent remembers between cycles (checkpointed with its thread). Plain JSON. */
+import { emptyDelivery, type DeliveryStats } from "../forecast/delivery-tracker.ts";
 import { emptyTracker, type ErrorTrackerState } from "../forecast/error-tracker.ts";
 import type { Refusal } from "../risk/limits.ts";
 
@@ -15,6 +16,17 @@ export interface AgentMemory {
   takerFilled: Record<string, { buyWh: number; sellWh: number }>;
   /** The latest slot whose meter report was read. */
   lastReportedSlot: number;
+  /** Past settlements of the agent's sales (delivered vs sold), folded in once each. */
+  delivery: DeliveryStats;
+  /** Slots whose settlement was folded in → the share not delivered, the last two days. */
+  settled: Record<string, number>;
+  /** Where the last observation came from, and how often each source was used. */
+  observe: {
+    source: string;
+    fallbackReason?: string | undefined;
+    indexerCycles: number;
+    chainCycles: number;
+  };
   placed: number;
   cancelled: number;
   refused: number;
@@ -33,6 +45,9 @@ export function emptyMemory(): AgentMemory {
     orders: {},
     takerFilled: {},
     lastReportedSlot: 0,
+    delivery: emptyDelivery(),
+    settled: {},
+    observe: { source: "none", indexerCycles: 0, chainCycles: 0 },
     placed: 0,
     cancelled: 0,
     refused: 0,
@@ -52,6 +67,7 @@ export function pruneMemory(m: AgentMemory, now: number, keepSeconds: number): A
     ...m,
     forecasts: keep(m.forecasts),
     measuredNet: keep(m.measuredNet, now - 2 * 86400),
+    settled: keep(m.settled ?? {}, now - 2 * 86400),
     takerFilled: keep(m.takerFilled),
     orders: Object.fromEntries(Object.entries(m.orders).filter(([, slot]) => slot >= cut)),
   };

@@ -1,6 +1,7 @@
 /**
  * The default strategy, deterministic and offline, in the manner of gsy-e's PV and load agents:
- * sellers offer their forecast surplus minus a safety margin and lower the price from retail towards
+ * sellers offer their forecast surplus minus a safety margin (less a holdback share when past
+ * settlements found their meter short of what it sold) and lower the price from retail towards
  * feed-in as the gate approaches; buyers bid for their forecast deficit and raise the price from
  * feed-in towards retail. A household with a battery covers its own deficit from the battery (no
  * bid), and outside sunlit hours offers what the battery holds beyond its reserve and its own needs
@@ -32,6 +33,11 @@ export class RampStrategy implements Strategy {
     const plan: Plan = { cancel: [], place: [], notes: [], source: this.name };
     const window = this.#windowSlots * input.slotLength;
     const byStart = new Map(input.forecasts.map((f) => [f.slotStart, f]));
+    // past settlements found the meter short of what it sold: offer less (bond and reputation at stake)
+    const hb = input.sellHoldback ?? 0;
+    const holdback = Number.isFinite(hb) ? Math.min(1, Math.max(0, hb)) : 0;
+    if (holdback > 0)
+      plan.notes.push(`offers held back ${Math.round(holdback * 100)} % after under-delivery`);
     for (const m of input.markets) {
       if (input.now >= m.gateAt || m.gateAt - input.now > window) continue;
       const f = byStart.get(m.slotStart);
@@ -49,6 +55,10 @@ export class RampStrategy implements Strategy {
       if (f.netWh > 0) {
         sellWh = f.netWh - margin;
         why = `forecast surplus ${Math.round(f.netWh)} Wh − margin ${Math.round(margin)} Wh`;
+        if (holdback > 0 && sellWh > 0) {
+          why = `${why} − ${Math.round(holdback * 100)} % held back (past sales under-delivered)`;
+          sellWh *= 1 - holdback;
+        }
       } else {
         const deficit = -f.netWh;
         const fromBattery = input.battery ? this.#batteryCover(input, m.slotStart) : 0;

@@ -18,6 +18,9 @@ export interface MarketView {
   gateAt: number;
   bestBidTick?: number | undefined;
   bestAskTick?: number | undefined;
+  /** The book's levels, best first (when the source reads them: the indexer). */
+  bids?: { tick: number; wh: number }[] | undefined;
+  asks?: { tick: number; wh: number }[] | undefined;
 }
 
 export interface OwnOrder {
@@ -55,6 +58,11 @@ export interface DecisionInput {
   battery?: BatteryView | undefined;
   /** The last measured net (export − import) per slot start, from the agent's own meter reports. */
   measuredNet: Record<string, number>;
+  /**
+   * Share of a forecast surplus a seller keeps back because past settlements found its meter
+   * short of what it sold (0..1; forecast/delivery-tracker.ts). Absent: 0.
+   */
+  sellHoldback?: number | undefined;
 }
 
 export interface OrderIntent {

@@ -211,3 +211,64 @@ export async function getReportWindow(ctx: SdkContext): Promise<number> {
     }),
   );
 }
+
+/** A seller meter's settled sale in one market (DeliverySettlement.SaleSettled). */
+export interface SettledSale {
+  marketId: bigint;
+  slotStart: number;
+  meterId: number;
+  soldWh: bigint;
+  deliveredWh: bigint;
+  /** False: the meter was silent (or unreported) and settled as delivering nothing. */
+  reported: boolean;
+  /** To the seller, after the fee. */
+  payout: bigint;
+  fee: bigint;
+  /** To the buyers, for what was not delivered. */
+  refunded: bigint;
+  bondSlashed: bigint;
+}
+
+/**
+ * Settled sales from DeliverySettlement's `SaleSettled` logs in a block range (the indexer-free way
+ * to learn settlement results); `meterId` filters on the indexed topic.
+ */
+export async function getSettledSales(
+  ctx: SdkContext,
+  range: { fromBlock: bigint; toBlock: bigint; meterId?: number | undefined },
+): Promise<SettledSale[]> {
+  if (range.toBlock < range.fromBlock) return [];
+  const logs = await ctx.publicClient.getContractEvents({
+    address: requireSettlement(ctx),
+    abi: deliverySettlementAbi,
+    eventName: "SaleSettled",
+    args: range.meterId === undefined ? {} : { meterId: range.meterId },
+    fromBlock: range.fromBlock,
+    toBlock: range.toBlock,
+  });
+  return logs.map((l) => {
+    const a = l.args as {
+      marketId: bigint;
+      meterId: number;
+      soldWh: bigint;
+      deliveredWh: bigint;
+      reported: boolean;
+      payout: bigint;
+      fee: bigint;
+      refunded: bigint;
+      bondSlashed: bigint;
+    };
+    return {
+      marketId: a.marketId,
+      slotStart: decodeMarketId(a.marketId).slotStart,
+      meterId: Number(a.meterId),
+      soldWh: a.soldWh,
+      deliveredWh: a.deliveredWh,
+      reported: a.reported,
+      payout: a.payout,
+      fee: a.fee,
+      refunded: a.refunded,
+      bondSlashed: a.bondSlashed,
+    };
+  });
+}

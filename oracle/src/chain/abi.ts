@@ -59,6 +59,76 @@ export const marketAbi = [
     outputs: [],
   },
   {
+    type: "function",
+    name: "attestSilence",
+    stateMutability: "nonpayable",
+    inputs: [
+      { name: "slotStart", type: "uint40" },
+      { name: "meterIds", type: "uint32[]" },
+      { name: "signers", type: "address[]" },
+      { name: "signatures", type: "bytes[]" },
+    ],
+    outputs: [],
+  },
+  {
+    type: "function",
+    name: "isSilent",
+    stateMutability: "view",
+    inputs: [
+      { name: "meterId", type: "uint32" },
+      { name: "slotStart", type: "uint40" },
+    ],
+    outputs: [{ name: "", type: "bool" }],
+  },
+  {
+    type: "function",
+    name: "marketSellers",
+    stateMutability: "view",
+    inputs: [
+      { name: "marketId", type: "uint256" },
+      { name: "offset", type: "uint256" },
+      { name: "limit", type: "uint256" },
+    ],
+    outputs: [
+      { name: "page", type: "uint32[]" },
+      { name: "total", type: "uint256" },
+    ],
+  },
+  {
+    type: "function",
+    name: "marketTotals",
+    stateMutability: "view",
+    inputs: [{ name: "marketId", type: "uint256" }],
+    outputs: [
+      {
+        name: "",
+        type: "tuple",
+        components: [
+          { name: "tradedWh", type: "uint64" },
+          { name: "resolvedAskWh", type: "uint64" },
+          { name: "tradedValue", type: "uint112" },
+          { name: "feeBps", type: "uint16" },
+        ],
+      },
+    ],
+  },
+  {
+    type: "error",
+    name: "ReportTooLate",
+    inputs: [
+      { name: "meterId", type: "uint32" },
+      { name: "slotStart", type: "uint40" },
+    ],
+  },
+  {
+    type: "error",
+    name: "SlotNotEnded",
+    inputs: [
+      { name: "meterId", type: "uint32" },
+      { name: "slotStart", type: "uint40" },
+    ],
+  },
+  {
     type: "error",
     name: "ReportExists",
     inputs: [
@@ -90,6 +160,14 @@ export const marketAbi = [
       { name: "meterId", type: "uint32", indexed: true },
       { name: "from", type: "address", indexed: true },
       { name: "to", type: "address", indexed: true },
+    ],
+  },
+  {
+    type: "event",
+    name: "MeterSilent",
+    inputs: [
+      { name: "meterId", type: "uint32", indexed: true },
+      { name: "slotStart", type: "uint40", indexed: true },
     ],
   },
   {

@@ -36,8 +36,10 @@ import type { Logger } from "../log/logger.ts";
 import type { Metrics } from "../http/metrics.ts";
 import type { MeterReport } from "../report/typed-data.ts";
 import type {
+  MeterSlot,
   ReportSink,
   SignedBatch,
+  SignedSilenceBatch,
   SignedTransaction,
   SubmitHooks,
   SubmitResult,
@@ -72,6 +74,14 @@ export interface ChainReportSinkOptions {
   /** Re-broadcast the signed transaction when no receipt arrived after this long. */
   rebroadcastMs?: number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** One transaction's worth of work: the (meter, slot)s it records and its calldata. */
+interface Job<T extends MeterSlot> {
+  batchHash: Hex;
+  items: readonly T[];
+  call: "submitReports" | "attestSilence";
+  data: Hex;
 }
 
 export const isRevert = (err: unknown): boolean =>
@@ -113,7 +123,45 @@ export class ChainReportSink implements ReportSink {
   }
 
   submit(batch: SignedBatch, hooks: SubmitHooks = {}): Promise<SubmitResult> {
-    const run = this.#queue.then(() => this.#submit(batch, hooks));
+    return this.#enqueue(() =>
+      this.#submit<MeterReport>(
+        {
+          batchHash: batch.batchHash,
+          items: batch.reports,
+          call: "submitReports",
+          data: encodeFunctionData({
+            abi: marketAbi,
+            functionName: "submitReports",
+            args: [batch.reports, batch.signers, batch.signatures],
+          }),
+        },
+        hooks,
+      ),
+    );
+  }
+
+  /** Posts a silence batch (`attestSilence`) through the same queue, nonces and checks as reports. */
+  submitSilence(batch: SignedSilenceBatch, hooks: SubmitHooks = {}): Promise<SubmitResult<MeterSlot>> {
+    const { slotStart, meterIds } = batch.silence;
+    return this.#enqueue(() =>
+      this.#submit<MeterSlot>(
+        {
+          batchHash: batch.batchHash,
+          items: meterIds.map((meterId) => ({ meterId, slotStart })),
+          call: "attestSilence",
+          data: encodeFunctionData({
+            abi: marketAbi,
+            functionName: "attestSilence",
+            args: [slotStart, meterIds, batch.signers, batch.signatures],
+          }),
+        },
+        hooks,
+      ),
+    );
+  }
+
+  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn);
     this.#queue = run.catch(() => {});
     return run;
   }
@@ -141,8 +189,8 @@ export class ChainReportSink implements ReportSink {
     });
   }
 
-  /** Which reports of the batch are not yet on chain. */
-  async missingOnChain(reports: readonly MeterReport[]): Promise<MeterReport[]> {
+  /** Which (meter, slot)s of the batch have neither a report nor an attestation on chain yet. */
+  async missingOnChain<T extends MeterSlot>(reports: readonly T[]): Promise<T[]> {
     const { publicClient, contract } = this.#o;
     const exists = await this.#rpc("reportOf", () =>
       Promise.all(
@@ -177,25 +225,21 @@ export class ChainReportSink implements ReportSink {
     }
   }
 
-  async #submit(batch: SignedBatch, hooks: SubmitHooks): Promise<SubmitResult> {
+  async #submit<T extends MeterSlot>(batch: Job<T>, hooks: SubmitHooks): Promise<SubmitResult<T>> {
     const { publicClient, account, contract, logger, chain } = this.#o;
-    if (batch.reports.length > this.maxReportsPerBatch) {
-      throw new RangeError(`batch of ${batch.reports.length} reports exceeds the gas budget`);
+    if (batch.items.length > this.maxReportsPerBatch) {
+      throw new RangeError(`batch of ${batch.items.length} reports exceeds the gas budget`);
     }
     if (hooks.prior) {
       const resumed = await this.#resume(batch, hooks.prior, hooks);
       if (resumed) return resumed;
     }
-    const missing = await this.missingOnChain(batch.reports);
+    const missing = await this.missingOnChain(batch.items);
     if (missing.length === 0) return { status: "already-reported" };
-    if (missing.length < batch.reports.length) return { status: "partially-reported", missing };
+    if (missing.length < batch.items.length) return { status: "partially-reported", missing };
 
-    const data = encodeFunctionData({
-      abi: marketAbi,
-      functionName: "submitReports",
-      args: [batch.reports, batch.signers, batch.signatures],
-    });
-    const planned = this.#o.gasBase + this.#o.gasPerReport * BigInt(batch.reports.length);
+    const { data } = batch;
+    const planned = this.#o.gasBase + this.#o.gasPerReport * BigInt(batch.items.length);
     let gas: bigint;
     try {
       const estimate = await this.#rpc("estimateGas", () =>
@@ -204,10 +248,10 @@ export class ChainReportSink implements ReportSink {
       gas = (estimate * 12n) / 10n;
     } catch (err) {
       if (!isRevert(err)) throw err;
-      // It would revert: maybe another node posted meanwhile.
-      const still = await this.missingOnChain(batch.reports);
+      // It would revert: maybe another node posted meanwhile (ReportExists).
+      const still = await this.missingOnChain(batch.items);
       if (still.length === 0) return { status: "already-reported" };
-      if (still.length < batch.reports.length) return { status: "partially-reported", missing: still };
+      if (still.length < batch.items.length) return { status: "partially-reported", missing: still };
       throw err;
     }
     if (gas > this.#o.gasBudget)
@@ -239,23 +283,23 @@ export class ChainReportSink implements ReportSink {
         const receipt = await this.#receipt(txHash).catch(() => undefined);
         if (!receipt) {
           this.#nonce = undefined;
-          const still = await this.missingOnChain(batch.reports);
+          const still = await this.missingOnChain(batch.items);
           if (still.length === 0) return { status: "already-reported" };
           continue;
         }
       }
       this.#nonce = nonce + 1;
       hooks.onSent?.(txHash);
-      logger.info("report_batch_sent", {
+      logger.info(batch.call === "submitReports" ? "report_batch_sent" : "silence_batch_sent", {
         batchHash: batch.batchHash,
         txHash,
         nonce,
-        reports: batch.reports.length,
+        [batch.call === "submitReports" ? "reports" : "meters"]: batch.items.length,
       });
       const receipt = await this.#waitForReceipt(txHash, raw);
       const outcome = await this.#outcome(batch, txHash, receipt);
       if (outcome) return outcome;
-      throw new Error(`submitReports reverted in ${txHash}`);
+      throw new Error(`${batch.call} reverted in ${txHash}`);
     }
   }
 
@@ -264,11 +308,11 @@ export class ChainReportSink implements ReportSink {
    * same bytes re-broadcast and its receipt awaited. Undefined when a new transaction is needed:
    * its nonce was taken by another transaction, or it reverted and the reports are still missing.
    */
-  async #resume(
-    batch: SignedBatch,
+  async #resume<T extends MeterSlot>(
+    batch: Job<T>,
     prior: SignedTransaction,
     hooks: SubmitHooks,
-  ): Promise<SubmitResult | undefined> {
+  ): Promise<SubmitResult<T> | undefined> {
     const { logger } = this.#o;
     const { txHash, raw } = prior;
     if (keccak256(raw) !== txHash) throw new Error(`recorded transaction ${txHash} does not match its bytes`);
@@ -278,9 +322,9 @@ export class ChainReportSink implements ReportSink {
     let receipt = await this.#receipt(txHash);
     if (!receipt) {
       // Not mined (yet). Another node may have posted the reports meanwhile.
-      const missing = await this.missingOnChain(batch.reports);
+      const missing = await this.missingOnChain(batch.items);
       if (missing.length === 0) return { status: "already-reported" };
-      if (missing.length < batch.reports.length) return { status: "partially-reported", missing };
+      if (missing.length < batch.items.length) return { status: "partially-reported", missing };
       logger.info("report_batch_resumed", { batchHash: batch.batchHash, txHash, nonce });
       try {
         await this.#broadcast(raw);
@@ -302,15 +346,15 @@ export class ChainReportSink implements ReportSink {
   }
 
   /** A mined transaction's result for the batch; undefined: it reverted and every report is still missing. */
-  async #outcome(
-    batch: SignedBatch,
+  async #outcome<T extends MeterSlot>(
+    batch: Job<T>,
     txHash: Hex,
     receipt: TransactionReceipt,
-  ): Promise<SubmitResult | undefined> {
+  ): Promise<SubmitResult<T> | undefined> {
     if (receipt.status === "success") return { status: "confirmed", txHash };
-    const still = await this.missingOnChain(batch.reports);
+    const still = await this.missingOnChain(batch.items);
     if (still.length === 0) return { status: "already-reported" };
-    if (still.length < batch.reports.length) return { status: "partially-reported", missing: still };
+    if (still.length < batch.items.length) return { status: "partially-reported", missing: still };
     return undefined;
   }
 

@@ -73,6 +73,10 @@ export const configSchema = z
     /** The contract's reportWindow: a report is refused this long after its slot's end. */
     REPORT_WINDOW_SECONDS: int(1).default(3600),
     MAX_GAP_SECONDS: int(1).default(3600),
+    /** Attest silent seller meters (sold in a slot, sent no reading for it): decision 0024. */
+    SILENCE_ATTESTATIONS: bool.default("true"),
+    /** No meter is newly found silent later than this before the report window's end. */
+    SILENCE_MARGIN_SECONDS: int(0).default(60),
     FUTURE_TOLERANCE_SECONDS: int(0).default(60),
     RATE_TOLERANCE: z.coerce.number().min(0).max(10).default(0.05),
     HTTP_HOST: z.string().default("127.0.0.1"),
@@ -117,6 +121,13 @@ export const configSchema = z
         code: z.ZodIssueCode.custom,
         path: ["MAX_WAIT_SECONDS"],
         message: `must be below REPORT_WINDOW_SECONDS (${c.REPORT_WINDOW_SECONDS}): leave time to sign and post`,
+      });
+    }
+    if (c.GRACE_SECONDS + c.SILENCE_MARGIN_SECONDS >= c.REPORT_WINDOW_SECONDS) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["SILENCE_MARGIN_SECONDS"],
+        message: `GRACE_SECONDS + SILENCE_MARGIN_SECONDS must be below REPORT_WINDOW_SECONDS (${c.REPORT_WINDOW_SECONDS})`,
       });
     }
     const n = c.ORACLE_SIGNERS?.length ?? 1;

@@ -100,6 +100,31 @@ export function declareOracleMetrics(m: Metrics): void {
     "Meter slots not reported (no data in time or gap too long)",
     "counter",
   );
+  m.declare(
+    "oracle_silences_signed_total",
+    "Silent seller meters (sold, sent no reading for the slot) signed by this node",
+    "counter",
+  );
+  m.declare(
+    "oracle_silences_posted_total",
+    "Silent meters included in an attestSilence transaction sent by this node",
+    "counter",
+  );
+  m.declare(
+    "oracle_silences_attested_total",
+    "Silent meters attested on chain by this node's attestSilence transactions",
+    "counter",
+  );
+  m.declare(
+    "oracle_silences_abandoned_total",
+    "Silent meters whose batch missed the report window",
+    "counter",
+  );
+  m.declare(
+    "oracle_silence_slots_skipped_total",
+    "Slots not checked for silent meters, by reason (oracle_down: the oracle did not watch the whole slot)",
+    "counter",
+  );
   m.declare("oracle_post_failures_total", "Failed attempts to post a batch", "counter");
   m.declare(
     "oracle_last_slot_latency_seconds",

@@ -94,6 +94,8 @@ export class Ingestor {
   readonly #uncommitted = new Map<string, Reading>();
   #commitScheduled = false;
   #inflight = 0;
+  /** Submitted, parsed and not yet committed readings per meter. */
+  readonly #pendingByMeter = new Map<number, number>();
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: IngestorOptions) {
@@ -109,6 +111,11 @@ export class Ingestor {
   /** Number of readings submitted whose outcome is not yet durable. */
   get inflight(): number {
     return this.#inflight;
+  }
+
+  /** Whether a reading of this meter is submitted and its outcome not yet durable. */
+  ingesting(meterId: number): boolean {
+    return this.#pendingByMeter.has(meterId);
   }
 
   submit(topic: string, payload: Buffer | string): Promise<IngestOutcome> {
@@ -128,6 +135,7 @@ export class Ingestor {
       if (item.early === undefined) {
         item.settled = false;
         const r = item.reading!;
+        this.#pendingByMeter.set(r.meterId, (this.#pendingByMeter.get(r.meterId) ?? 0) + 1);
         this.#o.verifier
           .verify({ ...r, deviceKey: item.meter!.deviceKey })
           .then(
@@ -280,7 +288,7 @@ export class Ingestor {
       this.#uncommitted.clear();
       this.#o.logger.error("store_commit_failed", { err, readings: toInsert.length });
       for (const d of decided) d.item.reject(err);
-      this.#settle(decided.length);
+      this.#settle(decided);
       return;
     }
     this.#uncommitted.clear();
@@ -299,10 +307,18 @@ export class Ingestor {
       }
       item.resolve(outcome);
     }
-    this.#settle(decided.length);
+    this.#settle(decided);
   }
 
-  #settle(n: number): void {
+  #settle(decided: readonly Decided[]): void {
+    for (const { item } of decided) {
+      if (item.early !== undefined || !item.reading) continue;
+      const id = item.reading.meterId;
+      const left = (this.#pendingByMeter.get(id) ?? 1) - 1;
+      if (left > 0) this.#pendingByMeter.set(id, left);
+      else this.#pendingByMeter.delete(id);
+    }
+    const n = decided.length;
     this.#inflight -= n;
     this.#o.metrics.set("oracle_ingest_queue_depth", this.#inflight);
     if (this.#inflight === 0) {

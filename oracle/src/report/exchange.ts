@@ -1,5 +1,5 @@
 /**
- * How oracle nodes meet: each publishes its signature of a batch on a shared MQTT topic
+ * How oracle nodes meet: each publishes its signature of a batch (reports or silence) on a shared MQTT topic
  * (`powershare/v1/oracle/signatures`, QoS 1, not retained); every node collects the signatures of
  * the batches it computed itself.
  */
@@ -10,10 +10,12 @@ import { SIGNATURES_TOPIC } from "../protocol/topics.ts";
 
 export interface SignatureMessage {
   v: 1;
+  /** What was signed: a report batch (absent: older nodes) or a silence batch. */
+  kind?: "report" | "silence";
   chainId: number;
   market: Address;
   batchHash: Hex;
-  /** Reports as in reportsToJson. */
+  /** Reports as in reportsToJson, or a silence batch as in silenceToJson. */
   reports: string;
   signer: Address;
   signature: Hex;

@@ -1,6 +1,12 @@
 /** Where signed report batches go (the chain, in production). */
 import type { Address, Hex } from "viem";
-import type { MeterReport } from "./typed-data.ts";
+import type { MeterReport, SilenceBatch } from "./typed-data.ts";
+
+/** A (meter, slot): what the contract keeps at most one report or attestation for. */
+export interface MeterSlot {
+  meterId: number;
+  slotStart: number;
+}
 
 export interface SignedBatch {
   batchHash: Hex;
@@ -10,12 +16,24 @@ export interface SignedBatch {
   signatures: Hex[];
 }
 
-export type SubmitResult =
+/** A signed batch of silence attestations (`attestSilence`). */
+export interface SignedSilenceBatch {
+  batchHash: Hex;
+  silence: SilenceBatch;
+  /** Strictly ascending, no duplicates; k of the registered oracle signers. */
+  signers: Address[];
+  signatures: Hex[];
+}
+
+export type SubmitResult<T extends MeterSlot = MeterReport> =
   | { status: "confirmed"; txHash: Hex }
-  /** Every report of the batch is already on chain (posted by another node, or before a crash). */
+  /**
+   * Every (meter, slot) of the batch already has a report or an attestation on chain (posted by
+   * another node, or before a crash).
+   */
   | { status: "already-reported" }
-  /** Some reports are on chain, others not: the batch would revert; the rest must be re-batched. */
-  | { status: "partially-reported"; missing: MeterReport[] };
+  /** Some are on chain, others not: the batch would revert; the rest must be re-batched. */
+  | { status: "partially-reported"; missing: T[] };
 
 /** A signed transaction: its hash and the exact bytes that were (or are about to be) broadcast. */
 export interface SignedTransaction {
@@ -41,7 +59,12 @@ export interface SubmitHooks {
 export interface ReportSink {
   /** Posts the batch; resolves once it is confirmed (or found already on chain). */
   submit(batch: SignedBatch, hooks?: SubmitHooks): Promise<SubmitResult>;
-  /** Most reports one batch may hold (gas budget). */
+  /**
+   * Posts a silence batch the same way (same checks, nonces, write-ahead and retries). A sink
+   * without it cannot attest silence: the oracle then signs none.
+   */
+  submitSilence?(batch: SignedSilenceBatch, hooks?: SubmitHooks): Promise<SubmitResult<MeterSlot>>;
+  /** Most reports (or silent meters) one batch may hold (gas budget). */
   readonly maxReportsPerBatch: number;
 }
 

@@ -14,6 +14,21 @@ import type { Reading } from "../protocol/reading.ts";
 
 export type SlotReportStatus = "waiting" | "ready" | "batched" | "skipped";
 export type BatchStatus = "signed" | "posted" | "confirmed" | "abandoned";
+/** What a batch carries: meter reports (`submitReports`) or silence attestations (`attestSilence`). */
+export type BatchKind = "report" | "silence";
+/**
+ * A seller meter found silent for a slot: `ready` to sign, `batched` (in `batchHash`), or `done`
+ * (the chain already had a report or attestation for it when the oracle looked).
+ */
+export type SilenceStatus = "ready" | "batched" | "done";
+
+export interface SilenceRow {
+  meterId: number;
+  slotStart: number;
+  communityId: number;
+  status: SilenceStatus;
+  batchHash: Hex | null;
+}
 
 export interface SlotReportRow {
   meterId: number;
@@ -27,7 +42,9 @@ export interface SlotReportRow {
 
 export interface BatchRow {
   batchHash: Hex;
+  kind: BatchKind;
   slotStart: number;
+  /** The batch's content: reports (reportsToJson) or a silence batch (silenceToJson). */
   reportsJson: string;
   status: BatchStatus;
   /** The last transaction this node signed for the batch (written before it was broadcast). */
@@ -80,6 +97,25 @@ CREATE TABLE IF NOT EXISTS batches (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS batches_by_status ON batches (status);
+CREATE TABLE IF NOT EXISTS silences (
+  meter_id INTEGER NOT NULL,
+  slot_start INTEGER NOT NULL,
+  community_id INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  batch_hash TEXT,
+  PRIMARY KEY (meter_id, slot_start)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS silences_by_status ON silences (status, slot_start);
+CREATE TABLE IF NOT EXISTS silence_slots (
+  community_id INTEGER NOT NULL,
+  slot_start INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  PRIMARY KEY (community_id, slot_start)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uptime (
+  started_at INTEGER PRIMARY KEY,
+  last_seen INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS batch_signatures (
   batch_hash TEXT NOT NULL,
   signer TEXT NOT NULL,
@@ -125,6 +161,8 @@ export class Store {
     const batchColumns = this.db.prepare("PRAGMA table_info(batches)").all() as { name: string }[];
     if (!batchColumns.some((c) => c.name === "raw_tx"))
       this.db.exec("ALTER TABLE batches ADD COLUMN raw_tx TEXT");
+    if (!batchColumns.some((c) => c.name === "kind"))
+      this.db.exec("ALTER TABLE batches ADD COLUMN kind TEXT NOT NULL DEFAULT 'report'");
     this.#insertReading = this.db.prepare(
       "INSERT INTO readings (meter_id, seq, ts, import_wh, export_wh, sig) VALUES (?, ?, ?, ?, ?, ?)",
     );
@@ -273,13 +311,19 @@ export class Store {
 
   // --- batches and their signatures -----------------------------------------------------------
 
-  putBatch(batchHash: Hex, slotStart: number, reportsJson: string, now: number): void {
+  putBatch(
+    batchHash: Hex,
+    slotStart: number,
+    reportsJson: string,
+    now: number,
+    kind: BatchKind = "report",
+  ): void {
     this.db
       .prepare(
-        "INSERT INTO batches (batch_hash, slot_start, reports_json, status, created_at, updated_at) " +
-          "VALUES (?, ?, ?, 'signed', ?, ?) ON CONFLICT (batch_hash) DO NOTHING",
+        "INSERT INTO batches (batch_hash, kind, slot_start, reports_json, status, created_at, updated_at) " +
+          "VALUES (?, ?, ?, ?, 'signed', ?, ?) ON CONFLICT (batch_hash) DO NOTHING",
       )
-      .run(batchHash, slotStart, reportsJson, now, now);
+      .run(batchHash, kind, slotStart, reportsJson, now, now);
   }
 
   setBatchStatus(batchHash: Hex, status: BatchStatus, txHash: Hex | null, now: number): void {
@@ -311,6 +355,7 @@ export class Store {
   #batches(where: string, ...params: string[]): BatchRow[] {
     const rows = this.db.prepare(`SELECT * FROM batches ${where}`).all(...params) as unknown as {
       batch_hash: Hex;
+      kind: BatchKind;
       slot_start: number;
       reports_json: string;
       status: BatchStatus;
@@ -321,6 +366,7 @@ export class Store {
     }[];
     return rows.map((r) => ({
       batchHash: r.batch_hash,
+      kind: r.kind,
       slotStart: r.slot_start,
       reportsJson: r.reports_json,
       status: r.status,
@@ -343,6 +389,110 @@ export class Store {
     return this.db
       .prepare("SELECT signer, signature FROM batch_signatures WHERE batch_hash = ? ORDER BY signer")
       .all(batchHash) as unknown as { signer: Hex; signature: Hex }[];
+  }
+
+  // --- silence attestations -------------------------------------------------------------------
+
+  /** Whether the meter sent a reading timestamped in [fromMs, toMs] (both inclusive). */
+  hasReadingBetween(meterId: number, fromMs: number, toMs: number): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 AS x FROM readings WHERE meter_id = ? AND ts >= ? AND ts <= ? LIMIT 1")
+        .get(meterId, fromMs, toMs) !== undefined
+    );
+  }
+
+  /** Records a meter found silent (a row that exists is left as it is). */
+  putSilence(row: Omit<SilenceRow, "batchHash">): void {
+    this.db
+      .prepare(
+        "INSERT INTO silences (meter_id, slot_start, community_id, status) VALUES (?, ?, ?, ?) " +
+          "ON CONFLICT (meter_id, slot_start) DO NOTHING",
+      )
+      .run(row.meterId, row.slotStart, row.communityId, row.status);
+  }
+
+  silence(meterId: number, slotStart: number): SilenceRow | undefined {
+    return this.#silences("WHERE meter_id = ? AND slot_start = ?", meterId, slotStart)[0];
+  }
+
+  silences(status: SilenceStatus): SilenceRow[] {
+    return this.#silences("WHERE status = ? ORDER BY slot_start, meter_id", status);
+  }
+
+  setSilenceStatus(meterId: number, slotStart: number, status: SilenceStatus, batchHash: Hex | null): void {
+    this.db
+      .prepare("UPDATE silences SET status = ?, batch_hash = ? WHERE meter_id = ? AND slot_start = ?")
+      .run(status, batchHash, meterId, slotStart);
+  }
+
+  #silences(where: string, ...params: (number | string)[]): SilenceRow[] {
+    const rows = this.db.prepare(`SELECT * FROM silences ${where}`).all(...params) as unknown as {
+      meter_id: number;
+      slot_start: number;
+      community_id: number;
+      status: SilenceStatus;
+      batch_hash: Hex | null;
+    }[];
+    return rows.map((r) => ({
+      meterId: r.meter_id,
+      slotStart: r.slot_start,
+      communityId: r.community_id,
+      status: r.status,
+      batchHash: r.batch_hash,
+    }));
+  }
+
+  /** How a community's slot was closed for silence ("checked", "oracle_down", "too_late"), if it was. */
+  silenceSlotOutcome(communityId: number, slotStart: number): string | undefined {
+    const row = this.db
+      .prepare("SELECT outcome FROM silence_slots WHERE community_id = ? AND slot_start = ?")
+      .get(communityId, slotStart) as { outcome: string } | undefined;
+    return row?.outcome;
+  }
+
+  closeSilenceSlot(communityId: number, slotStart: number, outcome: string): void {
+    this.db
+      .prepare(
+        "INSERT INTO silence_slots (community_id, slot_start, outcome) VALUES (?, ?, ?) " +
+          "ON CONFLICT (community_id, slot_start) DO NOTHING",
+      )
+      .run(communityId, slotStart, outcome);
+  }
+
+  /** Forgets closed slots that started before `slotStart` (they are past every report window). */
+  pruneSilenceSlots(beforeSlotStart: number): void {
+    this.db.prepare("DELETE FROM silence_slots WHERE slot_start < ?").run(beforeSlotStart);
+  }
+
+  // --- uptime: when this oracle was running and receiving readings ----------------------------
+
+  /** Extends the uptime interval that started at `startedAt` to `now` (creates it if new). */
+  beat(startedAt: number, now: number): void {
+    this.db
+      .prepare(
+        "INSERT INTO uptime (started_at, last_seen) VALUES (?, ?) " +
+          "ON CONFLICT (started_at) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
+      )
+      .run(startedAt, now);
+  }
+
+  /** Whether one uptime interval covers [fromMs, toMs]. */
+  upThroughout(fromMs: number, toMs: number): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 AS x FROM uptime WHERE started_at <= ? AND last_seen >= ? LIMIT 1")
+        .get(fromMs, toMs) !== undefined
+    );
+  }
+
+  uptimeIntervals(): { startedAt: number; lastSeen: number }[] {
+    return (
+      this.db.prepare("SELECT started_at, last_seen FROM uptime ORDER BY started_at").all() as unknown as {
+        started_at: number;
+        last_seen: number;
+      }[]
+    ).map((r) => ({ startedAt: r.started_at, lastSeen: r.last_seen }));
   }
 
   close(): void {
