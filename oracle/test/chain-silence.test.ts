@@ -219,10 +219,14 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
     stack.read<boolean>(stack.settlement, settlementAbi, "isSilent", [meterId, slotStart]);
 
   async function meterSilentEvents(): Promise<{ meterId: number; slotStart: number }[]> {
+    return (await meterSilentLogs()).map(({ meterId, slotStart }) => ({ meterId, slotStart }));
+  }
+
+  async function meterSilentLogs(): Promise<{ meterId: number; slotStart: number; blockNumber: bigint }[]> {
     const logs = await stack.pub.getLogs({ address: stack.settlement, fromBlock: 0n, toBlock: "latest" });
     return parseEventLogs({ abi: settlementAbi, logs, eventName: "MeterSilent" }).map((l) => {
       const args = l.args as unknown as { meterId: number; slotStart: number };
-      return { meterId: Number(args.meterId), slotStart: Number(args.slotStart) };
+      return { meterId: Number(args.meterId), slotStart: Number(args.slotStart), blockNumber: l.blockNumber };
     });
   }
 
@@ -307,6 +311,12 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
         "the restarted oracle neither signs nor sends the attestation again",
       );
       await noOracleTxReverted();
+      const log = (await meterSilentLogs()).find((e) => e.slotStart === slotStart)!;
+      const block = await stack.pub.getBlock({ blockNumber: log.blockNumber });
+      console.log(
+        `# silence: attested on chain ${Number(block.timestamp) - (slotStart + SLOT)} s after the slot end ` +
+          `(grace ${GRACE} s; the oracle was SIGKILLed once the transaction was sent)`,
+      );
     },
   );
 

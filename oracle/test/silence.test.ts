@@ -321,6 +321,43 @@ describe("SilenceWatcher", () => {
     assert.equal(await w.scan(), 1);
   });
 
+  it("a closed slot stays closed until its window ends (the dev stack's 5-min window and 15-min slots)", async () => {
+    const metrics = new Metrics();
+    const devWatcher = (window: number) =>
+      new SilenceWatcher({
+        store,
+        directory,
+        aggregator,
+        sales,
+        clock,
+        logger: silentLogger,
+        metrics,
+        graceMs: GRACE,
+        reportWindowMs: window,
+        marginMs: MARGIN,
+        alive: () => true,
+        rescanMs: 0,
+        heartbeatGapMs: Infinity,
+      });
+    clock.set(S * 1000 + 60_000); // started during slot S: not watched
+    const w = devWatcher(300_000);
+    w.heartbeat();
+    sales.set(community, S, [B]);
+    sales.set(community, S + SLOT, [B]);
+    for (let t = endMs(S) + GRACE; t < endMs(S) + 300_000; t += 10_000) {
+      clock.set(t);
+      await w.scan();
+    }
+    assert.equal(metrics.get("oracle_silence_slots_skipped_total", { reason: "oracle_down" }), 1, "once");
+    assert.equal(sales.reads, 0);
+    for (let t = endMs(S + SLOT) + GRACE; t < endMs(S + SLOT) + 300_000; t += 10_000) {
+      clock.set(t);
+      await w.scan();
+    }
+    assert.deepEqual(silentOf(S + SLOT), [B]);
+    assert.equal(sales.reads, 1, "a checked slot is read once");
+  });
+
   it("waits while a reading of the seller is being ingested", async () => {
     let ingesting = true;
     const w = new SilenceWatcher({

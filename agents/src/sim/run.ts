@@ -11,19 +11,22 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino, { type Logger } from "pino";
-import { createPublicClient, createWalletClient, http, type Address } from "viem";
+import { createPublicClient, createWalletClient, http, type Address, type Transport } from "viem";
 import { MULTICALL3, MULTICALL3_RUNTIME } from "./multicall3.ts";
-import { nodeFetch } from "./node-fetch.ts";
+import { countingFetch, nodeFetch } from "./node-fetch.ts";
 import { DevAccounts, onboardAll } from "./onboard.ts";
+import { ActSequencer } from "./sequencer.ts";
 import { Keeper } from "@powershare/cli";
 import {
   createPowerShare,
   marketIdOf,
+  TxQueue,
   type AnyPublicClient,
   type AnyWalletClient,
   type PowerShare,
 } from "@powershare/contracts/sdk";
-import { startTestStack, type TestStack } from "@powershare/contracts/sdk/testing";
+import { ORACLE_INDEX, startTestStack, type TestStack } from "@powershare/contracts/sdk/testing";
+import { deliverySettlementAbi, REPORT_TYPES, reportDomain } from "@powershare/contracts";
 import { TradingAgent } from "../agent.ts";
 import { AgentIO, SharedReads } from "../chain/agent-io.ts";
 import type { AgentSettings, HouseholdDevice } from "../graph/agent-graph.ts";
@@ -40,13 +43,21 @@ export const DEPOSIT = 50_000_000n; // 50 USDC per household
 /** How far back (in slots) the keeper looks for work during the run; the final pass looks at everything. */
 const KEEPER_LOOKBACK_SLOTS = 16;
 const KEEPER_INDEX = 8;
+/** The keeper runs every this many slots. */
+const KEEPER_EVERY_SLOTS = 4;
 /**
  * An agent's transaction gas limit: 2M + 1.5M per call (cancel or order; an order that takes
- * crosses several resting orders), at most 25M — above any batch the risk limits let through
- * (8 orders), below the block gas limit. Act errors would show a limit too low; none occur.
+ * crosses several resting orders), at most 16M — the node refuses a transaction above 2^24 gas
+ * (EIP-7825) — above any batch the risk limits let through (8 orders and their cancels use ~5M).
+ * Act errors would show a limit too low; none occur.
  */
-const GAS_LIMIT = (calls: number) => BigInt(Math.min(25_000_000, 2_000_000 + 1_500_000 * calls));
+const GAS_LIMIT = (calls: number) => BigInt(Math.min(16_000_000, 2_000_000 + 1_500_000 * calls));
 const STRATEGY_ORDER: StrategyName[] = ["ramp", "naive"];
+/** A slot's report batch (40 meters at most here, ~60k gas each). */
+const REPORT_GAS = 8_000_000n;
+type MeterReport = { meterId: number; slotStart: number; importedWh: bigint; exportedWh: bigint };
+/** Room for every agent's transaction of a tick at its gas limit (40 × 16M) and the keeper's. */
+const BLOCK_GAS_LIMIT = 1_000_000_000n;
 
 export interface SimHome {
   plan: HouseholdPlan;
@@ -72,6 +83,8 @@ export interface SimResult {
   gridOnly: { importWh: number[]; exportWh: number[]; pvWh: number[]; loadWh: number[] };
   /** Wall time per phase, ms; CPU time of this process and of the chain's node (simCpuMs, chainCpuMs). */
   phases: Record<string, number>;
+  /** JSON-RPC calls by method (eth_call by selector), when POWERSHARE_SIM_RPC_STATS is set. */
+  rpcCounts?: Record<string, number> | undefined;
 }
 
 function strategyOf(name: StrategyName, windowSlots: number): Strategy {
@@ -98,6 +111,7 @@ export async function runSimulation(
     loadWh: plans.map(() => 0),
   };
   const stack = opts.stack ?? (await startTestStack());
+  const rpcCounts: Record<string, number> | undefined = process.env.POWERSHARE_SIM_RPC_STATS ? {} : undefined;
   const cpu0 = process.cpuUsage();
   const chain0 = chainCpuMs(stack);
   const dir = mkdtempSync(path.join(tmpdir(), "powershare-sim-"));
@@ -109,13 +123,20 @@ export async function runSimulation(
     // dozens of agents make in the same tick go to the node as one eth_call, and the HTTP batch
     // carries what remains (transactions, logs) in one request per tick.
     await rpc("hardhat_setCode", [MULTICALL3, MULTICALL3_RUNTIME]);
+    // `hardhat node` logs every call and transaction (decoding them against the build info) to a
+    // stdout nobody reads here: without it the node spends about a quarter less CPU
+    await rpc("hardhat_setLoggingEnabled", [false]);
     const chain = { ...stack.chain, contracts: { multicall3: { address: MULTICALL3 } } };
     const transport = http(stack.url, {
       batch: true,
       timeout: 60_000,
-      fetchFn: nodeFetch as unknown as typeof fetch,
+      fetchFn: (rpcCounts ? countingFetch(rpcCounts) : nodeFetch) as unknown as typeof fetch,
       maxResponseBodySize: false,
     });
+    // a tick's transactions are mined together, in an order fixed by the seed (sequencer.ts); the
+    // block must hold all of them at their gas limits (an unused limit costs nothing)
+    await rpc("evm_setBlockGasLimit", ["0x" + BLOCK_GAS_LIMIT.toString(16)]);
+    const sequencer = new ActSequencer(rpc, params.orderSeed ?? params.seed);
     const publicClient = createPublicClient({
       chain,
       transport,
@@ -123,10 +144,10 @@ export async function runSimulation(
       pollingInterval: 20,
     }) as AnyPublicClient;
     const accounts = new DevAccounts();
-    const wallet = (i: number) =>
+    const wallet = (i: number, through: Transport = transport) =>
       createWalletClient({
         chain,
-        transport,
+        transport: through,
         account: accounts.get(i),
         pollingInterval: 20,
       }) as AnyWalletClient;
@@ -185,12 +206,16 @@ export async function runSimulation(
           batteryFlowWh: (slot) => flows.get(slot)?.batteryWh ?? 0,
         };
         // generous gas headroom: another agent's order may land first and turn a resting order into a trade
+        const agentWallet = wallet(accountIndex, sequencer.transport(accountIndex, transport));
+        const tx = { gasHeadroomBps: 20_000, maxPriorityFeePerGas: 1_000_000_000n };
         const ps = createPowerShare({
           publicClient,
-          walletClient: wallet(accountIndex),
+          walletClient: agentWallet,
           addresses: stack.addresses,
-          tx: { gasHeadroomBps: 20_000, maxPriorityFeePerGas: 1_000_000_000n },
+          tx,
         });
+        // this run's own queue: the SDK's per-address queues outlive a run (and its node) in the process
+        ps.ctx.queue = new TxQueue(publicClient, agentWallet, tx);
         const settings: AgentSettings = {
           agentId: `${strategy}-${plan.index}`,
           communityId,
@@ -239,24 +264,95 @@ export async function runSimulation(
     // markets are settled by then); the final pass reads the whole run. Without the window each
     // cycle would re-read every market of the run, and the week would grow quadratically.
     const keeperWallet = wallet(KEEPER_INDEX);
-    const keeperOf = (startBlock: bigint) =>
-      new Keeper(
-        createPowerShare({
-          publicClient,
-          walletClient: keeperWallet,
-          addresses: { ...stack.addresses, startBlock },
-          tx: { maxPriorityFeePerGas: 1_000_000_000n },
-        }),
-        log,
-        { maxClaimsPerTx: 60, maxSellersPerUpkeep: 30, backoffMs: 50 },
-      );
+    // the keeper's SDK estimates the gas of each transaction (the node runs it a dozen times):
+    // a fixed limit instead, as for the agents — a third less node CPU in the keeper's phase
+    const keeperPublic = createPublicClient({
+      chain,
+      transport: fixedGasTransport(transport, KEEPER_GAS),
+      batch: { multicall: { batchSize: 8_192 } },
+      pollingInterval: 20,
+    }) as AnyPublicClient;
+    const keeperTx = { maxPriorityFeePerGas: 1_000_000_000n };
+    const keeperQueue = new TxQueue(keeperPublic, keeperWallet, keeperTx);
+    const keeperOf = (startBlock: bigint) => {
+      const ps = createPowerShare({
+        publicClient: keeperPublic,
+        walletClient: keeperWallet,
+        addresses: { ...stack.addresses, startBlock },
+        tx: keeperTx,
+      });
+      ps.ctx.queue = keeperQueue;
+      return new Keeper(ps, log, { maxClaimsPerTx: 60, maxSellersPerUpkeep: 30, backoffMs: 50 });
+    };
+    const keeperWork = {
+      keeperCycles: 0,
+      keeperTxs: 0,
+      keeperClaimed: 0,
+      keeperSettled: 0,
+      keeperRefunded: 0,
+    };
+    const keeperDid = (r: Awaited<ReturnType<Keeper["cycle"]>>) => {
+      keeperWork.keeperCycles += 1;
+      keeperWork.keeperTxs += r.transactions;
+      keeperWork.keeperClaimed += r.claimed;
+      keeperWork.keeperSettled += r.settled;
+      keeperWork.keeperRefunded += r.refunded;
+      return r;
+    };
+    // the slot's reports in one ReportBatch signed with the oracle signer's key (decision 0033)
+    const oracle = accounts.get(ORACLE_INDEX);
+    const reportWallet = wallet(ORACLE_INDEX);
+    const postReports = async (reports: MeterReport[]) => {
+      const sorted = [...reports].sort((x, y) => x.meterId - y.meterId);
+      const signature = await oracle.signTypedData({
+        domain: reportDomain(chain.id, stack.addresses.settlement),
+        types: REPORT_TYPES,
+        primaryType: "ReportBatch",
+        message: { reports: sorted },
+      });
+      const hash = await reportWallet.writeContract({
+        account: reportWallet.account!,
+        chain,
+        address: stack.addresses.settlement,
+        abi: deliverySettlementAbi,
+        functionName: "submitReports",
+        args: [sorted, [oracle.address], [signature]],
+        gas: REPORT_GAS,
+      });
+      const r = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+      if (r.status !== "success") throw new Error(`the reports of slot ${sorted[0]?.slotStart} reverted`);
+    };
     const blockAt = new Map<number, bigint>();
     const readPs: PowerShare = createPowerShare({ publicClient, addresses: stack.addresses });
 
     const firstCycle = params.startSec - params.windowSlots * L + 1;
     const lastSlotStart = params.startSec + (slots - 1) * L;
-    const lap = (name: keyof typeof phases, since: number) => (phases[name] += Date.now() - since);
+    // wall time per phase, and the CPU time of this process and of the node during it
+    const cpuPhases: Record<string, number> = {};
+    let cpuMark = { sim: process.cpuUsage(), chain: chainCpuMs(stack) };
+    const lap = (name: keyof typeof phases, since: number) => {
+      phases[name] += Date.now() - since;
+      const p = name.replace(/Ms$/, "");
+      const sim = process.cpuUsage(cpuMark.sim);
+      const chain = chainCpuMs(stack);
+      cpuPhases[`${p}SimCpuMs`] =
+        (cpuPhases[`${p}SimCpuMs`] ?? 0) + Math.round((sim.user + sim.system) / 1000);
+      cpuPhases[`${p}ChainCpuMs`] = (cpuPhases[`${p}ChainCpuMs`] ?? 0) + chain - cpuMark.chain;
+      cpuMark = { sim: process.cpuUsage(), chain };
+      if (rpcCounts) {
+        for (const [k, v] of Object.entries(rpcCounts)) {
+          if (k.includes(" ") || k.startsWith("[")) continue;
+          const pk = `[${p}] ${k}`;
+          rpcCounts[pk] = (rpcCounts[pk] ?? 0) + v - (rpcMark[k] ?? 0);
+        }
+        rpcMark = Object.fromEntries(Object.entries(rpcCounts).filter(([k]) => !k.startsWith("[")));
+      }
+    };
+    let rpcMark: Record<string, number> = { ...rpcCounts };
     for (let t = firstCycle; ; t += L) {
+      cpuMark = { sim: process.cpuUsage(), chain: chainCpuMs(stack) };
+      if (rpcCounts)
+        rpcMark = Object.fromEntries(Object.entries(rpcCounts).filter(([k]) => !k.startsWith("[")));
       let since = Date.now();
       await stack.warpTo(t);
       blockAt.set(t, await stack.publicClient.getBlockNumber());
@@ -264,35 +360,39 @@ export async function runSimulation(
       const ended = t - 1 - L;
       if (ended >= params.startSec && ended <= lastSlotStart) {
         since = Date.now();
-        await measureAndReport(stack, readPs, communities, draws, baseline, gridOnly, ended, L, plans);
+        await measureAndReport(postReports, readPs, communities, draws, baseline, gridOnly, ended, L, plans);
         lap("reportMs", since);
         opts.onProgress?.((ended - params.startSec) / L + 1, slots);
       }
       since = Date.now();
-      if (((t - firstCycle) / L) % 4 === 3)
-        await keeperOf(blockAt.get(t - KEEPER_LOOKBACK_SLOTS * L) ?? startBlock).cycle();
+      if (((t - firstCycle) / L) % KEEPER_EVERY_SLOTS === KEEPER_EVERY_SLOTS - 1)
+        keeperDid(await keeperOf(blockAt.get(t - KEEPER_LOOKBACK_SLOTS * L) ?? startBlock).cycle());
       lap("keeperMs", since);
       if (t < tradeUntil) {
         since = Date.now();
-        await Promise.all(communities.flatMap((c) => c.homes.map((h) => h.agent.cycle(t))));
+        await sequencer.tick(
+          (t - firstCycle) / L,
+          new Map(communities.flatMap((c) => c.homes.map((h) => [h.accountIndex, () => h.agent.cycle(t)]))),
+        );
         lap("agentsMs", since);
       }
       if (ended >= lastSlotStart) break;
     }
     // settle everything: past the last report deadline, the keeper until it finds nothing to do
     const settleStart = Date.now();
+    cpuMark = { sim: process.cpuUsage(), chain: chainCpuMs(stack) };
     const window = await readPs.reportWindow();
     await stack.warpTo(lastSlotStart + L + window + 60);
     const keeper = keeperOf(startBlock);
     for (let i = 0; i < 50; i++) {
-      const r = await keeper.cycle();
+      const r = keeperDid(await keeper.cycle());
       if (r.claimed + r.settled + r.refunded === 0 && r.marketsPending === 0) break;
       if (i === 49)
         throw new Error(
           `the keeper still had work after 50 cycles: ${JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`,
         );
     }
-    phases.settleMs = Date.now() - settleStart;
+    lap("settleMs", settleStart);
     const outcomes: CommunityOutcome[] = [];
     for (const c of communities) {
       const ledgers: HomeLedger[] = c.homes.map((h) => ({
@@ -317,16 +417,15 @@ export async function runSimulation(
       );
     }
     const cpu = process.cpuUsage(cpu0);
-    const cpuPhases = {
-      simCpuMs: Math.round((cpu.user + cpu.system) / 1000),
-      chainCpuMs: chainCpuMs(stack) - chain0,
-    };
+    cpuPhases.simCpuMs = Math.round((cpu.user + cpu.system) / 1000);
+    cpuPhases.chainCpuMs = chainCpuMs(stack) - chain0;
     return {
       params,
       wallSeconds: (Date.now() - t0) / 1000,
       communities: outcomes,
       gridOnly,
-      phases: { ...phases, ...cpuPhases },
+      phases: { ...phases, ...cpuPhases, ...sequencer.stats, ...keeperWork },
+      rpcCounts,
     };
   } finally {
     for (const s of savers) s.close();
@@ -346,7 +445,7 @@ function chainCpuMs(stack: TestStack): number {
 }
 
 async function measureAndReport(
-  stack: TestStack,
+  post: (reports: MeterReport[]) => Promise<void>,
   ps: PowerShare,
   communities: SimCommunity[],
   draws: HomeDraws[],
@@ -364,7 +463,7 @@ async function measureAndReport(
     gridOnly.pvWh[i]! += d[i]!.pvWh;
     gridOnly.loadWh[i]! += d[i]!.loadWh;
   });
-  const reports: { meterId: number; slotStart: number; importedWh: bigint; exportedWh: bigint }[] = [];
+  const reports: MeterReport[] = [];
   for (const c of communities) {
     const marketId = marketIdOf(c.communityId, slot);
     const sold = await Promise.all(
@@ -383,5 +482,23 @@ async function measureAndReport(
       });
     });
   }
-  await stack.report(reports);
+  await post(reports);
+}
+
+/**
+ * The keeper's gas "estimate": its largest batch (60 claims, 30 sellers) fits; with the SDK's 20 %
+ * headroom it stays below the node's per-transaction cap (EIP-7825, 2^24).
+ */
+const KEEPER_GAS = 13_000_000n;
+
+/** `base`, except that gas estimates are answered with `gas` (the node's estimate runs the call many times). */
+function fixedGasTransport(base: Transport, gas: bigint): Transport {
+  return (args) => {
+    const t = base(args);
+    const request = (async ({ method, params }: { method: string; params?: unknown }) =>
+      method === "eth_estimateGas"
+        ? `0x${gas.toString(16)}`
+        : t.request({ method, params } as never)) as typeof t.request;
+    return { ...t, request };
+  };
 }

@@ -25,6 +25,11 @@ export interface SimParams {
   windowSlots: number;
   strategies: StrategyName[];
   site: Site;
+  /**
+   * Seeds the order in which a tick's transactions are mined (a permutation of the agents per tick;
+   * default: `seed`). Runs with the same seed and order seed give the same figures to the unit.
+   */
+  orderSeed?: number | undefined;
 }
 
 export const DEFAULT_PARAMS: SimParams = {

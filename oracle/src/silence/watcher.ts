@@ -147,8 +147,10 @@ export class SilenceWatcher {
       const len = directory.slotLength(communityId);
       const notWatched: number[] = [];
       // Slots with readings due (end + grace <= now) and a window still open (end + window - margin > now).
-      const oldest = Math.floor((now - reportWindowMs + marginMs) / 1000 / len) * len - len;
-      for (let slot = Math.max(0, oldest); (slot + len) * 1000 + graceMs <= now; slot += len) {
+      const oldest = Math.max(0, Math.floor((now - reportWindowMs + marginMs) / 1000 / len) * len - len);
+      // Slots before the scan range are never looked at again.
+      store.pruneSilenceSlots(communityId, oldest);
+      for (let slot = oldest; (slot + len) * 1000 + graceMs <= now; slot += len) {
         const endMs = (slot + len) * 1000;
         if (now >= endMs + reportWindowMs - marginMs) continue;
         if (store.silenceSlotOutcome(communityId, slot) !== undefined) continue;
@@ -168,7 +170,6 @@ export class SilenceWatcher {
         this.#o.logger.info("silence_slots_not_watched", { communityId, slotStarts: notWatched });
       }
     }
-    store.pruneSilenceSlots(Math.floor((now - 2 * reportWindowMs) / 1000));
     return found;
   }
 

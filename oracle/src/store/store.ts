@@ -460,9 +460,11 @@ export class Store {
       .run(communityId, slotStart, outcome);
   }
 
-  /** Forgets closed slots that started before `slotStart` (they are past every report window). */
-  pruneSilenceSlots(beforeSlotStart: number): void {
-    this.db.prepare("DELETE FROM silence_slots WHERE slot_start < ?").run(beforeSlotStart);
+  /** Forgets a community's closed slots that started before `slotStart` (past their report window). */
+  pruneSilenceSlots(communityId: number, beforeSlotStart: number): void {
+    this.db
+      .prepare("DELETE FROM silence_slots WHERE community_id = ? AND slot_start < ?")
+      .run(communityId, beforeSlotStart);
   }
 
   // --- uptime: when this oracle was running and receiving readings ----------------------------
