@@ -25,8 +25,21 @@ const loadAfter = load();
 const s = summarise(r);
 const out = {
   ...s,
+  // wall and CPU seconds per phase (each world prefixed with its strategy), and counts (ticks, blocks…)
   phases_s: Object.fromEntries(
-    Object.entries(r.phases).map(([k, v]) => [k.replace(/Ms$/, ""), Math.round(v / 100) / 10]),
+    Object.entries(r.phases)
+      .filter(([k]) => k.endsWith("Ms"))
+      .map(([k, v]) => [k.replace(/Ms$/, ""), Math.round(v / 100) / 10]),
+  ),
+  counts: Object.fromEntries(Object.entries(r.phases).filter(([k]) => !k.endsWith("Ms"))),
+  // CPU seconds of each world (its simulation process + its chain's node): the figure a loaded
+  // machine does not distort; a world alternates between its two processes, so on quiet cores
+  // its wall time is close to its CPU seconds
+  cpu_s: Object.fromEntries(
+    opts.params.strategies.map((st) => {
+      const k = (x: string) => r.phases[`${st}_${x}`] ?? r.phases[x] ?? 0;
+      return [st, Math.round((k("simCpuMs") + k("chainCpuMs")) / 100) / 10];
+    }),
   ),
   machine: "2 shared cores; see docs/benchmarks.md",
   // the machine's load average (1, 5, 15 min) before and after: a loaded machine stretches wall_s
