@@ -33,6 +33,9 @@ describe("one simulated day, six households", () => {
       for (const h of c.homes) expect(h.deliveredWh).toBeLessThanOrEqual(h.soldWh);
     }
     expect(r.communities.map((c) => c.strategy)).toEqual(["ramp"]);
+    // the reports came from the oracle's pipeline: every meter's device-signed reading accepted
+    expect(r.phases.readings).toBe(6 * 97);
+    expect(r.phases.rejected).toBe(0);
     expect(s.cost_agents!).toBeLessThan(s.cost_grid_only);
     expect(s.agents!.refused_intents).toBeGreaterThanOrEqual(0);
     console.log(JSON.stringify({ ...s, agents: undefined, naive: undefined, phases: r.phases }));

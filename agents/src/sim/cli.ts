@@ -1,7 +1,7 @@
 /**
  * `npm run simulate -- [--scenario default|gsy-e] [--households 20] [--pv 8] [--batteries 3] [--days 7]
  *   [--seed 42] [--retail 0.30] [--feed-in 0.08] [--fee-bps 100] [--strategy ramp,naive]
- *   [--start 2027-06-06T22:00:00Z] [--one-chain]`
+ *   [--start 2027-06-06T22:00:00Z] [--one-chain] [--direct-reports]`
  * Prints the summary as JSON on stdout, progress on stderr. Each strategy's community runs in its
  * own process on its own chain (same households, weather and meters); `--one-chain` runs them all
  * in this process on one chain.
@@ -33,6 +33,7 @@ export function optionsFromArgs(argv: string[]): { params: SimParams; oneChain: 
       start: { type: "string" },
       scenario: { type: "string" },
       "one-chain": { type: "boolean" },
+      "direct-reports": { type: "boolean" },
     },
     strict: true,
   });
@@ -64,6 +65,7 @@ export function optionsFromArgs(argv: string[]): { params: SimParams; oneChain: 
       if (x !== "ramp" && x !== "naive") throw new Error(`--strategy takes ramp and/or naive, got "${x}"`);
     p.strategies = [...new Set(s)] as StrategyName[];
   }
+  if (values["direct-reports"]) p.oraclePipeline = false;
   if (values.start) {
     const t = Date.parse(values.start);
     if (!Number.isFinite(t) || (t / 1000) % p.slotLength !== 0)

@@ -11,11 +11,19 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino, { type Logger } from "pino";
-import { createPublicClient, createWalletClient, http, type Address, type Transport } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  type Address,
+  type PublicClient,
+  type Transport,
+} from "viem";
 import { MULTICALL3, MULTICALL3_RUNTIME } from "./multicall3.ts";
 import { countingFetch, nodeFetch } from "./node-fetch.ts";
 import { DevAccounts, onboardAll } from "./onboard.ts";
 import { ActSequencer } from "./sequencer.ts";
+import { OraclePath } from "./oracle-path.ts";
 import { Keeper } from "@powershare/cli";
 import {
   createPowerShare,
@@ -116,6 +124,7 @@ export async function runSimulation(
   const chain0 = chainCpuMs(stack);
   const dir = mkdtempSync(path.join(tmpdir(), "powershare-sim-"));
   const savers: NodeSqliteSaver[] = [];
+  const closers: (() => void)[] = [];
   try {
     const rpc = (method: string, p: unknown[]) =>
       stack.publicClient.request({ method: method as never, params: p as never });
@@ -325,6 +334,50 @@ export async function runSimulation(
     const blockAt = new Map<number, bigint>();
     const readPs: PowerShare = createPowerShare({ publicClient, addresses: stack.addresses });
 
+    // the meters' signed readings go through the oracle's own pipeline (unless --direct-reports)
+    let oraclePath: OraclePath | undefined;
+    let tickNow = 0;
+    if (params.oraclePipeline) {
+      oraclePath = new OraclePath({
+        dir,
+        publicClient: publicClient as unknown as PublicClient,
+        chain,
+        settlement: stack.addresses.settlement,
+        oracle: accounts.get(ORACLE_INDEX),
+        slotLength: L,
+        reportWindowSec: Number(await readPs.reportWindow()),
+        startMs: params.startSec * 1000,
+      });
+      closers.push(() => oraclePath?.close());
+      for (const c of communities)
+        for (const h of c.homes)
+          oraclePath.addMeter(
+            {
+              meterId: h.meterId,
+              communityId: c.communityId,
+              owner: h.account,
+              kind: h.plan.pv ? "prosumer" : "consumer",
+              capacityW: 10_000,
+              deviceKey: h.account,
+              active: true,
+            },
+            accounts.get(h.accountIndex).getHdKey().privateKey!,
+          );
+      await oraclePath.start(params.startSec);
+    }
+    const post = oraclePath
+      ? (reports: MeterReport[]) =>
+          oraclePath.slotEnded(
+            reports[0]!.slotStart,
+            L,
+            reports.map((r) => ({
+              meterId: r.meterId,
+              importedWh: Number(r.importedWh),
+              exportedWh: Number(r.exportedWh),
+            })),
+            tickNow,
+          )
+      : postReports;
     const firstCycle = params.startSec - params.windowSlots * L + 1;
     const lastSlotStart = params.startSec + (slots - 1) * L;
     // wall time per phase, and the CPU time of this process and of the node during it
@@ -360,7 +413,8 @@ export async function runSimulation(
       const ended = t - 1 - L;
       if (ended >= params.startSec && ended <= lastSlotStart) {
         since = Date.now();
-        await measureAndReport(postReports, readPs, communities, draws, baseline, gridOnly, ended, L, plans);
+        tickNow = t;
+        await measureAndReport(post, readPs, communities, draws, baseline, gridOnly, ended, L, plans);
         lap("reportMs", since);
         opts.onProgress?.((ended - params.startSec) / L + 1, slots);
       }
@@ -424,10 +478,11 @@ export async function runSimulation(
       wallSeconds: (Date.now() - t0) / 1000,
       communities: outcomes,
       gridOnly,
-      phases: { ...phases, ...cpuPhases, ...sequencer.stats, ...keeperWork },
+      phases: { ...phases, ...cpuPhases, ...sequencer.stats, ...keeperWork, ...(oraclePath?.stats ?? {}) },
       rpcCounts,
     };
   } finally {
+    for (const close of closers) close();
     for (const s of savers) s.close();
     rmSync(dir, { recursive: true, force: true });
     if (!opts.stack) await stack.stop();

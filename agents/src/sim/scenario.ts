@@ -30,6 +30,12 @@ export interface SimParams {
    * default: `seed`). Runs with the same seed and order seed give the same figures to the unit.
    */
   orderSeed?: number | undefined;
+  /**
+   * Meter readings signed by each meter's device key and reported by the oracle's own pipeline
+   * (ingest → aggregation → signing → posting, in process; sim/oracle-path.ts) — the default — or
+   * (false, `--direct-reports`) a batch the simulation builds and signs with the oracle key.
+   */
+  oraclePipeline?: boolean | undefined;
 }
 
 export const DEFAULT_PARAMS: SimParams = {
@@ -47,6 +53,7 @@ export const DEFAULT_PARAMS: SimParams = {
   windowSlots: 2,
   strategies: ["ramp", "naive"],
   site: { latitude: 52.52, longitude: 13.4 },
+  oraclePipeline: true,
 };
 
 /**
