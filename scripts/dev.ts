@@ -453,8 +453,11 @@ async function main(): Promise<void> {
   const metersFile = path.join(DEV_DIR, "meters.json");
   writeMetersFile(metersFile, seed);
 
-  // Fresh chain, fresh off-chain state.
+  // Fresh chain, fresh off-chain state: the oracle's store and the agents' checkpoints (an agent's
+  // memory of order ids from an earlier chain would name the seed's orders on this one).
   rmSync(path.join(DEV_DIR, "oracle-data"), { recursive: true, force: true });
+  for (const f of ["agents.sqlite", "agents.sqlite-wal", "agents.sqlite-shm"])
+    rmSync(path.join(DEV_DIR, f), { force: true });
   const oracle = devAccount(ORACLE_ACCOUNT_INDEX);
   const later = await services({
     addressBookFile: bookFile,

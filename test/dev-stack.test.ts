@@ -44,6 +44,18 @@ describe("npm run dev", { timeout: READY_TIMEOUT_MS + 240_000 }, () => {
   let exit: Promise<[number | null, NodeJS.Signals | null]>;
   let book: AddressBook;
   const client = createPublicClient({ transport: http(RPC_URL), pollingInterval: 100 });
+  // The agents start trading as soon as the stack is up: what the seed left is read at the seed's
+  // last block (its one trade, which follows every seeded order), not at the head.
+  const seedEnd = async () => {
+    const [trade] = await client.getContractEvents({
+      address: book.contracts.EnergyMarket!.address,
+      abi: energyMarketAbi,
+      eventName: "Trade",
+      fromBlock: BigInt(book.startBlock),
+    });
+    assert.ok(trade, "the seed's trade is on chain");
+    return trade.blockNumber;
+  };
 
   before(async () => {
     assert.equal(await portOpen(8545), false, "port 8545 is busy: stop the running `npm run dev` first");
@@ -183,6 +195,7 @@ describe("npm run dev", { timeout: READY_TIMEOUT_MS + 240_000 }, () => {
       WALLET_FUNDING,
     );
     const unit = DEMO_COMMUNITY.params.tickSize / 1000n;
+    const blockNumber = await seedEnd();
     for (const m of DEMO_MEMBERS) {
       const a = devAccount(m.accountIndex).address;
       const [free, locked] = await client.readContract({
@@ -190,6 +203,7 @@ describe("npm run dev", { timeout: READY_TIMEOUT_MS + 240_000 }, () => {
         abi: energyMarketAbi,
         functionName: "balanceOf",
         args: [a],
+        blockNumber,
       });
       // A resting bid locks amount × limit price; the IOC trade paid its maker's price from free.
       let bidLock = 0n;
@@ -210,11 +224,13 @@ describe("npm run dev", { timeout: READY_TIMEOUT_MS + 240_000 }, () => {
 
   it("left resting bids and asks on the next slots, and one trade", async () => {
     const market = book.contracts.EnergyMarket!.address;
+    const blockNumber = await seedEnd();
     const placed = await client.getContractEvents({
       address: market,
       abi: energyMarketAbi,
       eventName: "OrderPlaced",
       fromBlock: BigInt(book.startBlock),
+      toBlock: blockNumber,
     });
     const perSlotOrders = DEMO_MEMBERS.reduce((n, m) => n + m.asks.length + m.bids.length, 0);
     assert.equal(placed.length, perSlotOrders * SEEDED_SLOTS);
@@ -230,6 +246,7 @@ describe("npm run dev", { timeout: READY_TIMEOUT_MS + 240_000 }, () => {
         abi: energyMarketAbi,
         functionName: "bestPrices",
         args: [marketId],
+        blockNumber,
       });
       assert.deepEqual([hasBid, Number(bid), hasAsk, Number(ask)], [true, bestBid + k, true, bestAsk + k]);
     }
@@ -238,6 +255,7 @@ describe("npm run dev", { timeout: READY_TIMEOUT_MS + 240_000 }, () => {
       abi: energyMarketAbi,
       eventName: "Trade",
       fromBlock: BigInt(book.startBlock),
+      toBlock: blockNumber,
     });
     assert.equal(trades.length, 1);
     const t = trades[0]!.args as { marketId: bigint; amountWh: bigint; tick: number };

@@ -330,9 +330,12 @@ describe("observe from the indexer", () => {
     expect(viaIndexer.memory.delivery.samples).toBe(1);
     expect(viaIndexer.memory.delivery.shortfallShare).toBeCloseTo(0.4, 9);
     expect(viaIndexer.memory.observe.indexerCycles).toBe(1);
-    // the indexer found the resting ask memory did not know; its state is the chain's
-    expect(viaIndexer.observation!.own.map((o) => o.orderId)).toEqual([restingAsk.toString()]);
-    expect(viaIndexer.memory.orders[restingAsk.toString()]).toBeDefined();
+    // the indexer found the resting ask memory did not know: the owner's order, listed, never
+    // managed (not in own, not adopted into memory, not cancelled by the plan)
+    expect(viaIndexer.observation!.unmanagedOrderIds).toEqual([restingAsk.toString()]);
+    expect(viaIndexer.observation!.own).toEqual([]);
+    expect(viaIndexer.memory.orders[restingAsk.toString()]).toBeUndefined();
+    expect(viaIndexer.plan!.cancel).not.toContain(restingAsk.toString());
     expect(viaIndexer.plan!.notes.join(" ")).toMatch(/held back 60 %/);
     // a chain observation misses the unknown ask, so compare the markets without it
     const sells = (s: typeof blind) =>

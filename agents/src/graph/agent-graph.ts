@@ -95,6 +95,13 @@ export interface Observation {
   markets: MarketView[];
   freeBalance: number;
   own: OwnOrder[];
+  /**
+   * Open orders of the wallet the source found and memory does not know: the owner's own orders
+   * (placed by hand or by the seed) or orders of a lost checkpoint. The agent never cancels or
+   * replaces them; an order it sent and lost the checkpoint of is adopted in act, when it matches
+   * the plan's intent.
+   */
+  unmanagedOrderIds: string[];
   meter: MeterView;
   reports: { slotStart: number; importedWh: number; exportedWh: number }[];
   /** Settled sales of the agent's meter in the last day (each folded into memory once). */
@@ -209,8 +216,10 @@ export function buildAgentGraph(deps: AgentDeps) {
     ]);
     if (reads.fallbackReason)
       log?.debug({ agent: settings.agentId, reason: reads.fallbackReason }, "observe_from_chain");
-    // the state of the agent's orders always from the chain; the source only proposes ids
-    const own = await io.orders([...new Set([...Object.keys(state.memory.orders), ...reads.orderIds])]);
+    // the state of the agent's orders always from the chain, for the ids in its memory; ids the
+    // source found beyond those are the owner's (or a lost checkpoint's): listed, never managed
+    const own = await io.orders(Object.keys(state.memory.orders));
+    const unmanagedOrderIds = [...new Set(reads.orderIds)].filter((id) => !(id in state.memory.orders));
     const markets = reads.markets.filter(
       (m) => settings.tradeUntil === undefined || m.slotStart < settings.tradeUntil,
     );
@@ -224,6 +233,7 @@ export function buildAgentGraph(deps: AgentDeps) {
         markets,
         freeBalance,
         own,
+        unmanagedOrderIds,
         meter,
         reports,
         settlements: reads.settlements,
@@ -265,9 +275,7 @@ export function buildAgentGraph(deps: AgentDeps) {
       delivery = next;
       settled[key] = (r.soldWh - r.deliveredWh) / r.soldWh;
     }
-    // open orders the source found that memory did not know (e.g. after a lost checkpoint): adopted
     const orders = { ...memory.orders };
-    for (const x of o.own) orders[x.orderId] ??= x.slotStart;
     const seen = memory.observe ?? { source: "none", indexerCycles: 0, chainCycles: 0 };
     const observe = {
       source: o.source,
