@@ -196,7 +196,10 @@ export async function startOracle(config: OracleConfig, overrides: OracleOverrid
   });
 
   const sales =
-    overrides.sales ?? (publicClient ? new ChainSalesView(publicClient, market, reportsContract) : undefined);
+    overrides.sales ??
+    (publicClient
+      ? new ChainSalesView(publicClient, market, reportsContract, BigInt(config.FROM_BLOCK))
+      : undefined);
   const silence =
     config.SILENCE_ATTESTATIONS && sales && sink?.submitSilence
       ? new SilenceWatcher({

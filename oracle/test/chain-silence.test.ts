@@ -70,7 +70,7 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
   let env: Record<string, string>;
   let communityId = 0;
   const meters = new Map<number, { meterId: number; device: PrivateKeyAccount }>(); // by owner
-  const markets = new Map<string, { slotStart: number; marketId: bigint }>();
+  const markets = new Map<string, { slotStart: number; marketId: bigint; asks: bigint[] }>();
 
   before(async () => {
     node = await startHardhatNode(await freePort());
@@ -199,7 +199,7 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
       3,
     );
     assert.equal(bid.filledWh, 100n * BigInt(sellers.length));
-    markets.set(name, { slotStart, marketId: (BigInt(communityId) << 40n) | BigInt(slotStart) });
+    markets.set(name, { slotStart, marketId: (BigInt(communityId) << 40n) | BigInt(slotStart), asks });
     return asks;
   }
 
@@ -241,7 +241,7 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
   }
 
   it(
-    "the silent seller is attested, the reporting one reported; a SIGKILL and restart attests nothing twice",
+    "the silent seller (a maker whose ask is never claimed before settlement) is attested, the reporting one reported; a SIGKILL and restart attests nothing twice",
     { timeout: 90_000 },
     async () => {
       proc = await startOracleProcess(env);
@@ -258,7 +258,9 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
       );
       const pub = await connectPublisher(EXTERNAL_MQTT_URL ?? `mqtt://127.0.0.1:${env.BROKER_PORT}`);
       try {
-        await Promise.all([streamReadings(pub, slot), claimAfterGate(slotStart, asks, [1, 2])]);
+        // Seller 2's ask stays unclaimed until settlement, as keepers settle (settleSale, decision
+        // 0029): the oracle learns that seller from the book, not from marketSellers.
+        await Promise.all([streamReadings(pub, slot), claimAfterGate(slotStart, [asks[0]!], [1])]);
       } finally {
         await pub.endAsync();
       }
@@ -471,8 +473,15 @@ describe("oracle silence attestations on a local chain", { timeout: 280_000 }, (
 
       // Slot 1: seller 1 delivered, seller 2 attested silent.
       let before = await bal();
+      // Seller 2's ask was never claimed: claimed in its settlement (the keeper's settleSale), which
+      // every other settlement of the market waits for.
+      await stack.send(stack.settlement, settlementAbi, "settleSale", [
+        first.marketId,
+        m(2),
+        [first.asks[1]!],
+        [],
+      ]);
       await stack.send(stack.settlement, settlementAbi, "settleSeller", [first.marketId, m(1)]);
-      await stack.send(stack.settlement, settlementAbi, "settleSeller", [first.marketId, m(2)]);
       await stack.send(stack.settlement, settlementAbi, "claimRefund", [
         first.marketId,
         accountAt(3).address,

@@ -4,10 +4,11 @@
  */
 import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { hashTypedData, type Hex } from "viem";
+import { BaseError, ContractFunctionRevertedError, encodeErrorResult, hashTypedData, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { Aggregator } from "../src/aggregate/aggregator.ts";
-import type { MarketSales, SalesView } from "../src/chain/sales-view.ts";
+import { marketAbi } from "../src/chain/abi.ts";
+import { ChainSalesView, type MarketSales, type SalesView } from "../src/chain/sales-view.ts";
 import { ManualClock } from "../src/clock/clock.ts";
 import { StaticMeterDirectory } from "../src/directory/json-file.ts";
 import { Metrics } from "../src/http/metrics.ts";
@@ -575,5 +576,89 @@ describe("silence batches with k = 2 of 2 nodes", () => {
     assert.equal(a.store.silence(y, S)?.status, "batched");
     for (const n of nodes) await n.coordinator.postDue();
     assert.equal(sink.posted.length, 1, "posted once");
+  });
+});
+
+describe("ChainSalesView: the sellers of a closed slot (decision 0029)", () => {
+  const MARKET = "0x00000000000000000000000000000000000000aa" as const;
+  const communityId = 3;
+  const marketId = (BigInt(communityId) << 40n) | BigInt(S);
+  const orderId = (isBid: boolean, index: number) =>
+    (marketId << 40n) | ((isBid ? 1n : 0n) << 32n) | (250n << 16n) | BigInt(index);
+
+  /** A public client answering the market's views from a book: unclaimed orders and claimed sellers. */
+  function fakeClient(o: {
+    tradedWh: bigint;
+    resolvedAskWh: bigint;
+    orders: Map<bigint, { meterId: number; filledWh: bigint }>;
+    marketSellers: number[];
+  }) {
+    const placed = [...o.orders.keys(), orderId(false, 9)]; // ask 9 was claimed (gone)
+    return {
+      getContractEvents: async (q: { eventName: string; args: { marketId: bigint } }) => {
+        assert.equal(q.eventName, "OrderPlaced");
+        assert.equal(q.args.marketId, marketId);
+        return placed.map((id) => ({ args: { orderId: id, marketId } }));
+      },
+      readContract: async (q: { functionName: string; args: readonly unknown[] }) => {
+        if (q.functionName === "marketTotals")
+          return { tradedWh: o.tradedWh, resolvedAskWh: o.resolvedAskWh, tradedValue: 0n, feeBps: 0 };
+        if (q.functionName === "marketSellers")
+          return [o.marketSellers.slice(Number(q.args[1])), BigInt(o.marketSellers.length)];
+        if (q.functionName === "order") {
+          const r = o.orders.get(q.args[0] as bigint);
+          if (!r) {
+            const data = encodeErrorResult({
+              abi: marketAbi,
+              errorName: "UnknownOrder",
+              args: [q.args[0] as bigint],
+            });
+            throw new BaseError("reverted", {
+              cause: new ContractFunctionRevertedError({ abi: marketAbi, data, functionName: "order" }),
+            });
+          }
+          return ["0x0000000000000000000000000000000000000001", r.meterId, 100n, 0n, r.filledWh];
+        }
+        throw new Error(`unexpected read ${q.functionName}`);
+      },
+    };
+  }
+
+  it("a maker-only seller whose filled ask is not claimed is a seller; unfilled asks and bids are not", async () => {
+    const orders = new Map([
+      [orderId(false, 0), { meterId: 7, filledWh: 100n }], // maker-only seller, never claimed
+      [orderId(false, 1), { meterId: 8, filledWh: 0n }], // ask that filled nothing
+      [orderId(true, 2), { meterId: 9, filledWh: 50n }], // a bid
+    ]);
+    // 250 Wh traded: 100 from meter 7's unclaimed ask, 150 attributed (meter 5 took; ask 9 claimed by meter 6).
+    const client = fakeClient({ tradedWh: 250n, resolvedAskWh: 150n, orders, marketSellers: [5, 6] });
+    const view = new ChainSalesView(client as never, MARKET, MARKET);
+    assert.deepEqual(await view.sales(communityId, S), {
+      tradedWh: 250n,
+      sellers: [5, 6, 7],
+      complete: true,
+    });
+
+    // A fill not accounted for (an ask claimed between the reads): not complete, read again later.
+    const racing = fakeClient({ tradedWh: 250n, resolvedAskWh: 100n, orders, marketSellers: [5, 6] });
+    assert.equal(
+      (await new ChainSalesView(racing as never, MARKET, MARKET).sales(communityId, S)).complete,
+      false,
+    );
+  });
+
+  it("the watcher attests the silent maker-only seller the view names", async () => {
+    // The watcher's side is SalesView-agnostic: once the view names meter 7, classifySeller decides.
+    assert.equal(
+      classifySeller({
+        meter: { meterId: 7, communityId, kind: "prosumer", active: true } as unknown as MeterInfo,
+        communityId,
+        readingInSlot: false,
+        ingesting: false,
+        row: undefined,
+        evaluated: undefined,
+      }),
+      "silent",
+    );
   });
 });

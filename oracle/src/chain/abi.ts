@@ -82,6 +82,31 @@ export const marketAbi = [
   },
   {
     type: "function",
+    name: "order",
+    stateMutability: "view",
+    inputs: [{ name: "orderId", type: "uint256" }],
+    outputs: [
+      { name: "owner", type: "address" },
+      { name: "meterId", type: "uint32" },
+      { name: "amountWh", type: "uint64" },
+      { name: "cancelledWh", type: "uint64" },
+      { name: "filledWh", type: "uint64" },
+    ],
+  },
+  {
+    type: "event",
+    name: "OrderPlaced",
+    inputs: [
+      { name: "orderId", type: "uint256", indexed: true },
+      { name: "owner", type: "address", indexed: true },
+      { name: "marketId", type: "uint256", indexed: true },
+      { name: "meterId", type: "uint32", indexed: false },
+      { name: "amountWh", type: "uint64", indexed: false },
+      { name: "queueStart", type: "uint64", indexed: false },
+    ],
+  },
+  {
+    type: "function",
     name: "marketSellers",
     stateMutability: "view",
     inputs: [
@@ -111,6 +136,11 @@ export const marketAbi = [
         ],
       },
     ],
+  },
+  {
+    type: "error",
+    name: "UnknownOrder",
+    inputs: [{ name: "orderId", type: "uint256" }],
   },
   {
     type: "error",

@@ -18,8 +18,8 @@
  * A slot during which the oracle was down, restarting or disconnected is closed "oracle_down":
  * nobody is attested for it (settlement then treats the missing report as the oracles' outage).
  *
- * A slot is re-read (at most every `rescanMs`) until every matched ask is attributed to its meter
- * (makers are attributed when claimed after the gate) and every seller is decided; then it is
+ * A slot is re-read (at most every `rescanMs`) until every matched ask is accounted for
+ * (claimed, or an unclaimed maker ask read from the book: `ChainSalesView`) and every seller is decided; then it is
  * closed for good, so a restart does not read it again.
  */
 import type { Aggregator } from "../aggregate/aggregator.ts";
