@@ -2,11 +2,16 @@
  * `npm run bench:keeper` — what the settlement loop costs and how fast the keeper closes it, on a
  * private Hardhat chain (automine). Writes docs/benchmarks/keeper.json:
  *
- *   settle_gas_per_seller {"1","10","100"}  gas of SettlementKeeper.performUpkeep per seller meter
- *                                           settled (market with N sellers, half delivered, keeper's
- *                                           batches of 20 meters per transaction)
- *   claim_gas_per_order                      gas of EnergyMarket.claim per maker order (batches of 40)
- *   refund_gas_per_buyer                     gas of DeliverySettlement.claimRefund per buyer
+ *   keeper_gas_per_seller {"1","10","100","1_returning"}
+ *                                           all gas the keeper spent on a market (maker claims,
+ *                                           settleSale per seller meter, refunds) per seller meter,
+ *                                           market with N sellers, half delivered; "1": a seller's
+ *                                           first settlement in the community, "1_returning": the
+ *                                           same seller's next (decision 0028's definitions)
+ *   keeper_gas_per_trade {first, returning} the 1-seller, 1-buyer markets: one maker ask lifted by
+ *                                           one IOC bid, settled by the keeper (claim, settlement
+ *                                           and refund in one settleSale)
+ *   keeper_transactions_per_market {...}    the keeper's transactions for each measured market
  *   markets_settled_per_min                  markets taken from "gate and report window passed" to
  *                                           complete (claims, settlement, refunds) per wall minute
  *   report_to_credited_s                     wall seconds from the moment settlement is allowed
@@ -120,10 +125,12 @@ async function main(): Promise<void> {
     console.log(`onboarded ${onboarded.size} accounts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const slots = openSlots({ ...TEST_COMMUNITY, horizon: 30 * 24 * 3600 }, await stack.now());
-    // Gas per seller for 1, 10 and 100 sellers; one market each, each with 10 buyers (1 buyer for 1 seller).
-    const sizes = [1, 10, 100];
+    // Gas per seller for 1, 10 and 100 sellers; one market each, each with 10 buyers (1 buyer for 1
+    // seller); then the first seller again, alone ("1_returning": it has settled before).
+    const sizes = ["1", "10", "100", "1_returning"];
     const markets: MarketSetup[] = [];
-    for (const [k, n] of sizes.entries()) {
+    for (const [k, label] of sizes.entries()) {
+      const n = label === "1_returning" ? 1 : Number(label);
       markets.push(
         await buildMarket(
           stack,
@@ -169,47 +176,21 @@ async function main(): Promise<void> {
     await stack.warpTo(last + TEST_COMMUNITY.slotLength + REPORT_WINDOW);
 
     const keeperClient = client(KEEPER);
-    const gasBy = async (hashes: `0x${string}`[]) => {
-      let g = 0n;
-      for (const h of hashes) g += (await stack.publicClient.getTransactionReceipt({ hash: h })).gasUsed;
-      return g;
-    };
-    // Measured markets one at a time, by their transactions' receipts.
-    const settleGas: Record<string, number> = {};
-    let claimGas = 0n;
-    let claimed = 0;
-    let refundGas = 0n;
-    let refunds = 0;
+    // Measured markets one at a time, by the keeper itself (one cycle restricted to the market).
+    const keeperGas: Record<string, number> = {};
+    const keeperTxs: Record<string, number> = {};
     for (const [k, m] of markets.entries()) {
-      const n = sizes[k]!;
-      const orders = (await keeperClient.settlementWork()).orders
-        .filter((o) => o.marketId === m.marketId)
-        .map((o) => o.orderId);
-      for (let i = 0; i < orders.length; i += 40) {
-        const r = await keeperClient.claim(orders.slice(i, i + 40));
-        claimGas += r.gasUsed;
-        claimed += r.events.filter((e) => e.eventName === "OrderClaimed").length;
-      }
-      const hashes: `0x${string}`[] = [];
-      let settled = 0;
-      for (;;) {
-        const lookbackSlots = Math.ceil(((await stack.now()) - m.slot) / TEST_COMMUNITY.slotLength) + 1;
-        const check = await keeperClient.checkUpkeep(communityId, { lookbackSlots, maxSellers: 20 });
-        if (!check.upkeepNeeded || check.marketId !== m.marketId) break;
-        const r = await keeperClient.performUpkeep(check.performData);
-        hashes.push(r.hash!);
-        settled += r.events.filter((e) => e.eventName === "SaleSettled").length;
-      }
-      if (settled !== n) throw new Error(`settled ${settled} of ${n} sellers`);
-      settleGas[String(n)] = Math.round(Number(await gasBy(hashes)) / n);
-      const work = await keeperClient.settlementWork();
-      for (const b of work.buyers.get(m.marketId) ?? []) {
-        if (await keeperClient.refundClaimed(m.marketId, b)) continue;
-        const r = await keeperClient.claimRefund(m.marketId, b);
-        refundGas += r.gasUsed;
-        refunds++;
-      }
-      console.log(`market of ${n} seller(s): ${settleGas[String(n)]} gas per seller settled`);
+      const label = sizes[k]!;
+      const n = m.sellers.length;
+      const r = await new Keeper(keeperClient, log, { markets: (id) => id === m.marketId }).cycle();
+      if (r.settled !== n || r.failures !== 0) throw new Error(`settled ${r.settled} of ${n} sellers`);
+      if (!(await keeperClient.settlement(m.marketId)).complete) throw new Error("market not complete");
+      keeperGas[label] = Math.round(Number(r.gasUsed) / n);
+      keeperTxs[label] = r.transactions;
+      console.log(
+        `market of ${label} seller(s): ${keeperGas[label]} gas per seller, ${r.transactions} tx ` +
+          `(${r.claimed} claims, ${r.settled} settled, ${r.refunded} refunds)`,
+      );
     }
 
     // Throughput and latency: the keeper service (1 s polling) takes the 10 markets to completion.
@@ -228,19 +209,20 @@ async function main(): Promise<void> {
     await keeper.stop();
 
     const result = {
-      settle_gas_per_seller: settleGas,
-      claim_gas_per_order: Math.round(Number(claimGas) / claimed),
-      refund_gas_per_buyer: Math.round(Number(refundGas) / refunds),
+      keeper_gas_per_seller: keeperGas,
+      keeper_gas_per_trade: { first: keeperGas["1"], returning: keeperGas["1_returning"] },
+      keeper_transactions_per_market: keeperTxs,
       markets_settled_per_min: Math.round((tp.length / elapsedS) * 60 * 10) / 10,
       report_to_credited_s: Math.round(elapsedS * 10) / 10,
       report_window_s: REPORT_WINDOW,
       setup: {
         chain: "hardhat node (automine), private, started by the bench",
-        sellers_per_measured_market: sizes,
-        buyers_per_measured_market: [1, 10, 10],
+        sellers_per_measured_market: [1, 10, 100, 1],
+        buyers_per_measured_market: [1, 10, 10, 1],
         delivery:
           "every seller meter reports 50 of 100 Wh sold (partial delivery: payout, slash and refunds all move)",
-        keeper_batches: { claims_per_tx: 40, sellers_per_upkeep: 20 },
+        keeper:
+          "CLI keeper: settleSale per seller meter, the first with the market's maker orders (≤ 40; more are claimed 40 per transaction first), the last with ≤ 40 buyers",
         throughput_markets: tp.length,
         throughput_orders_per_market: "3 asks (makers) + 2 IOC bids",
       },

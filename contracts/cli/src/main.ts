@@ -212,13 +212,14 @@ Amounts: energy in kWh (3 decimals), prices in USDC per kWh, money in USDC. Mark
   program
     .command("keeper")
     .description(
-      "run the settlement keeper: claims makers, settles sellers (SettlementKeeper upkeep), pays refunds",
+      "run the settlement keeper: claims unfilled makers, settles sellers with their makers and refunds (settleSale)",
     )
     .option("--interval <s>", "seconds between cycles", "5")
     .option("--port <n>", "port of /health and /metrics (0: any free port)", "9479")
     .option("--host <h>", "address to listen on", "127.0.0.1")
-    .option("--max-claims <n>", "orders per claim transaction", "40")
-    .option("--max-sellers <n>", "seller meters per upkeep transaction", "20")
+    .option("--max-claims <n>", "orders per claim (or settlement) transaction", "40")
+    .option("--max-buyers <n>", "buyers refunded in a market's last settlement transaction", "40")
+    .option("--max-sellers <n>", "deprecated, ignored (the keeper settles through settleSale)")
     .option("--once", "run one cycle, print what it did, and exit")
     .addOption(new Option("--log-level <level>", "pino log level").default("info").env("LOG_LEVEL"))
     .action(run(true, keeper as never));

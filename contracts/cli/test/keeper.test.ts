@@ -82,4 +82,39 @@ describe("keeper", () => {
       await new Promise((res) => server.close(res));
     }
   });
+
+  it("settles through settleSale: makers claimed in the first seller's settlement, refunds in the last", async () => {
+    const communityId = await stack.createCommunity();
+    const s1 = await stack.onboard(1, communityId, 100_000_000n, 0);
+    const s2 = await stack.onboard(3, communityId, 100_000_000n, 0);
+    const buyer = await stack.onboard(2, communityId, 100_000_000n, 1);
+    const bidder = await stack.onboard(4, communityId, 100_000_000n, 1);
+    const slot = openSlots(TEST_COMMUNITY, await stack.now())[1]!;
+    const marketId = marketIdOf(communityId, slot);
+    const p = { communityId, slotStart: slot };
+    await client(1).place({ ...p, side: "sell", tick: 300, amountWh: 500n, meterId: s1 });
+    await client(3).place({ ...p, side: "sell", tick: 310, amountWh: 500n, meterId: s2 });
+    await client(4).place({ ...p, side: "buy", tick: 200, amountWh: 300n, meterId: bidder }); // never filled
+    await client(2).place({ ...p, side: "buy", tick: 310, amountWh: 800n, meterId: buyer, type: "ioc" });
+
+    const keeper = new Keeper(client(8), pino({ level: "silent" }), {});
+    // After the gate: only the unfilled bid is claimed; the filled asks wait for the settlement (the
+    // oracle learns their sellers from the book).
+    await stack.warpTo(slot - TEST_COMMUNITY.gateLead);
+    const gate = await keeper.cycle();
+    expect(gate).toMatchObject({ claimed: 1, settled: 0, refunded: 0, failures: 0, transactions: 1 });
+    expect((await client(8).settlement(marketId)).sellers).toEqual([]);
+
+    // After the report window, no report (the oracle was down): each seller settled by one
+    // settleSale; the first claims both asks, the last refunds the buyer.
+    await stack.warpTo(slot + TEST_COMMUNITY.slotLength + 3600);
+    const r = await keeper.cycle();
+    expect(r).toMatchObject({ claimed: 2, settled: 2, refunded: 1, failures: 0, transactions: 2 });
+    expect((await client(8).settlement(marketId)).complete).toBe(true);
+    for (const i of [1, 2, 3, 4])
+      expect((await client(8).balances(stack.wallet(i).account!.address)).locked).toBe(0n);
+    // A restarted keeper finds nothing left.
+    const again = await new Keeper(client(8), pino({ level: "silent" }), {}).cycle();
+    expect(again).toMatchObject({ transactions: 0, failures: 0 });
+  });
 });

@@ -12,7 +12,9 @@ export interface KeeperCommandOptions {
   port: string;
   host: string;
   maxClaims: string;
-  maxSellers: string;
+  maxBuyers: string;
+  /** Deprecated, ignored (the keeper no longer settles through the upkeep). */
+  maxSellers?: string;
   once?: boolean;
   logLevel: string;
 }
@@ -37,7 +39,7 @@ export async function keeper(s: Session, out: Out, o: KeeperCommandOptions): Pro
     {
       intervalMs,
       maxClaimsPerTx: int(o.maxClaims, "--max-claims", 1),
-      maxSellersPerUpkeep: int(o.maxSellers, "--max-sellers", 1),
+      maxBuyersPerTx: int(o.maxBuyers, "--max-buyers", 0),
     },
     metrics,
   );

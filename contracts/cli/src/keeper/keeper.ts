@@ -1,13 +1,21 @@
 /**
  * The keeper: the off-chain half of settlement. Each cycle it
  *   1. finds work (the indexer's API first, the contracts' logs when the indexer is down),
- *   2. claims every maker order past its gate, in gas-bounded batches,
- *   3. settles seller meters through SettlementKeeper.checkUpkeep/performUpkeep (the path
- *      Chainlink Automation takes on Polygon), at most `maxSellersPerUpkeep` per transaction,
- *   4. pays every buyer's refund once a market's refund pool is final.
+ *   2. claims, once past their gate, the maker orders that filled nothing (their locks come back;
+ *      they attribute no sale), in gas-bounded batches,
+ *   3. settles each market once its report window closed, seller meter by seller meter, through
+ *      DeliverySettlement.settleSale (decisions 0028, 0029): the first call claims the market's
+ *      filled maker orders (ask and bid; the oracle learned the maker-sellers from the book), the
+ *      last one refunds the market's buyers; a trade's claims, settlement and refunds are thus
+ *      folded into its sellers' settlement transactions,
+ *   4. pays, buyer by buyer, any refund the folded calls left (a settlement someone else did,
+ *      more buyers than one transaction takes).
  * Every step is permissionless and idempotent, and every write is re-checked against the chain
  * before it is sent, so a restart (or a crash mid-batch) re-finds what is left and does nothing
  * twice: an item someone else did meanwhile is counted as skipped, not failed.
+ *
+ * SettlementKeeper (the Chainlink Automation upkeep) is not used by this keeper; it settles the
+ * same markets once their makers are claimed, and both may run.
  */
 import type { Address } from "viem";
 import type { Logger } from "pino";
@@ -26,7 +34,14 @@ export interface KeeperOptions {
   intervalMs?: number;
   /** Orders per claim transaction. Default 40 (~2.5 M gas on the current contracts). */
   maxClaimsPerTx?: number;
-  /** Seller meters per performUpkeep. Default 20. */
+  /**
+   * Buyers listed in a market's last settleSale (refunded there; any others are refunded one
+   * transaction each). Default 40.
+   */
+  maxBuyersPerTx?: number;
+  /** Only markets this accepts are worked on (default: all; the bench measures market by market). */
+  markets?: (marketId: bigint) => boolean;
+  /** @deprecated Ignored: the keeper no longer settles through SettlementKeeper's upkeep. */
   maxSellersPerUpkeep?: number;
   /** Refund transactions in flight at once (pipelined through the signer's nonce queue). Default 4. */
   refundConcurrency?: number;
@@ -72,8 +87,8 @@ function isDone(err: unknown): boolean {
   );
 }
 
-/** Slots one checkUpkeep call scans at most (each costs a few external calls inside one eth_call). */
-const MAX_LOOKBACK_SLOTS = 192;
+const count = (r: WriteResult<unknown>, name: string): number =>
+  r.events.filter((e) => e.eventName === name).length;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -100,7 +115,9 @@ export class Keeper {
     this.#o = {
       intervalMs,
       maxClaimsPerTx: opts.maxClaimsPerTx ?? 40,
-      maxSellersPerUpkeep: opts.maxSellersPerUpkeep ?? 20,
+      maxBuyersPerTx: opts.maxBuyersPerTx ?? 40,
+      maxSellersPerUpkeep: 0,
+      markets: opts.markets ?? (() => true),
       refundConcurrency: opts.refundConcurrency ?? 4,
       maxAttempts: opts.maxAttempts ?? 3,
       backoffMs: opts.backoffMs ?? 500,
@@ -154,11 +171,33 @@ export class Keeper {
     }
   }
 
+  /** Claims orders in gas-bounded batches; false when a batch failed. */
+  async #claim(ids: readonly bigint[], report: CycleReport): Promise<boolean> {
+    let ok = true;
+    for (let i = 0; i < ids.length; i += this.#o.maxClaimsPerTx) {
+      const batch = ids.slice(i, i + this.#o.maxClaimsPerTx);
+      const failures = report.failures;
+      const r = await this.#act("claim", { orders: batch.length }, () => this.#ps.claim(batch), report);
+      if (r) {
+        const n = count(r, "OrderClaimed");
+        report.claimed += n;
+        this.metrics.actions.inc({ action: "claim" }, n);
+      } else if (report.failures > failures) ok = false;
+    }
+    return ok;
+  }
+
   /** One pass over all work; safe to call at any time (also concurrently with nothing else). */
   async cycle(): Promise<CycleReport> {
     const t0 = Date.now();
     const ps = this.#ps;
-    const work = await ps.settlementWork();
+    const found = await ps.settlementWork();
+    const only = this.#o.markets;
+    const work = {
+      ...found,
+      orders: found.orders.filter((o) => only(o.marketId)),
+      markets: found.markets.filter(only),
+    };
     const report: CycleReport = {
       source: work.source,
       fallbackReason: work.fallbackReason,
@@ -181,97 +220,89 @@ export class Keeper {
     this.metrics.marketsPending.set(work.markets.length);
     this.metrics.ordersPending.set(work.orders.length);
 
-    // 1. Claims, oldest market first, in gas-bounded batches; each batch re-read on chain.
-    const orders = [...work.orders].sort((a, b) =>
-      a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0,
-    );
-    for (let i = 0; i < orders.length; i += this.#o.maxClaimsPerTx) {
-      const ids = orders.slice(i, i + this.#o.maxClaimsPerTx).map((o) => o.orderId);
-      const live = (await ps.orders(ids)).map((o) => o.orderId);
-      const gone = ids.length - live.length;
-      if (gone) {
-        report.skipped += gone;
-        this.metrics.skipped.inc({ action: "claim" }, gone);
-      }
-      if (live.length === 0) continue;
-      const r = await this.#act("claim", { orders: live.length }, () => ps.claim(live), report);
-      if (r) {
-        const n = r.events.filter((e) => e.eventName === "OrderClaimed").length;
-        report.claimed += n;
-        this.metrics.actions.inc({ action: "claim" }, n);
-      }
-    }
-
-    // 2. Settlement through the Automation upkeep, per community, until it reports no work.
-    const byCommunity = new Map<number, bigint[]>();
-    for (const m of work.markets) {
-      const c = Number(m >> 40n);
-      byCommunity.set(c, [...(byCommunity.get(c) ?? []), m]);
+    // Live maker orders (claimed ones are gone); a filled order waits for its market's settlement.
+    const byId = (x: { orderId: bigint }, y: { orderId: bigint }) =>
+      x.orderId < y.orderId ? -1 : x.orderId > y.orderId ? 1 : 0;
+    const live: Awaited<ReturnType<PowerShare["orders"]>> = [];
+    const ids = work.orders.map((o) => o.orderId).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    for (let i = 0; i < ids.length; i += 300) live.push(...(await ps.orders(ids.slice(i, i + 300))));
+    live.sort(byId);
+    if (ids.length > live.length) {
+      report.skipped += ids.length - live.length;
+      this.metrics.skipped.inc({ action: "claim" }, ids.length - live.length);
     }
     const now = await ps.now();
-    for (const [communityId, markets] of byCommunity) {
-      const community = await ps.community(communityId);
-      const oldest = markets.reduce((a, b) => (a < b ? a : b)) & ((1n << 40n) - 1n);
-      const current = Math.floor(now / community.slotLength) * community.slotLength;
-      // checkUpkeep scans `lookbackSlots` markets in one eth_call, so it is bounded; markets it does
-      // not reach are settled directly below (the same settleSeller calls, without the wrapper).
-      const lookbackSlots = Math.min(
-        MAX_LOOKBACK_SLOTS,
-        Math.max(1, Math.ceil((current - Number(oldest)) / community.slotLength) + 1),
-      );
-      const seen = new Map<string, number>();
-      for (let k = 0; k < 1_000; k++) {
-        let check;
-        try {
-          check = await ps.checkUpkeep(communityId, {
-            lookbackSlots,
-            maxSellers: this.#o.maxSellersPerUpkeep,
-          });
-        } catch (err) {
-          this.#log.warn(
-            { communityId, lookbackSlots, err: explainError(err) },
-            "checkUpkeep failed; settling directly",
-          );
-          break;
-        }
-        if (!check.upkeepNeeded) break;
-        const key = check.performData;
-        seen.set(key, (seen.get(key) ?? 0) + 1);
-        if (seen.get(key)! > this.#o.maxAttempts) break; // the same work keeps failing: next cycle
-        const r = await this.#act(
-          "settle",
-          { marketId: String(check.marketId), meters: check.meterIds },
-          () => ps.performUpkeep(check.performData),
-          report,
-        );
-        if (r) {
-          const n = r.events.filter((e) => e.eventName === "SaleSettled").length;
-          report.settled += n;
-          this.metrics.actions.inc({ action: "settle" }, n);
-        }
-      }
+    const reportWindow = await ps.reportWindow();
+    const slotLengths = new Map<number, number>();
+    const settleable = async (marketId: bigint): Promise<boolean> => {
+      const communityId = Number(marketId >> 40n);
+      if (!slotLengths.has(communityId))
+        slotLengths.set(communityId, (await ps.community(communityId)).slotLength);
+      const slotStart = Number(marketId & ((1n << 40n) - 1n));
+      return now >= slotStart + slotLengths.get(communityId)! + reportWindow;
+    };
+    const makers = new Map<bigint, typeof live>();
+    const unfilled: bigint[] = [];
+    for (const o of live) {
+      // A filled order of a market the settlement below will not reach (discovery did not list
+      // the market) is claimed on its own, as an unfilled one is.
+      if (o.filledWh === 0n || !work.markets.includes(o.marketId)) unfilled.push(o.orderId);
+      else makers.set(o.marketId, [...(makers.get(o.marketId) ?? []), o]);
     }
 
-    // 2b. Markets the upkeep did not reach: settle their sellers directly, in the same batch size.
-    for (const marketId of work.markets) {
+    // 1. Unfilled makers past their gate, in batches: their locks come back now.
+    await this.#claim(unfilled, report);
+
+    // 2. Markets past their report window: each unsettled seller meter through settleSale.
+    for (const marketId of [...work.markets].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))) {
+      if (!(await settleable(marketId))) continue;
+      const orders = makers.get(marketId) ?? [];
+      // Sellers: the meters of the unclaimed filled asks (no settlement happens while an ask is
+      // unclaimed), and those attributed on chain whose sale is not settled yet.
       const st = await ps.settlement(marketId);
-      if (!st.ready || st.sellersSettled >= st.sellers.length) continue;
-      const unsettled: number[] = [];
+      const sellers = [...new Set(orders.filter((o) => !o.isBid).map((o) => o.meterId))];
       for (const meterId of st.sellers)
-        if (!(await ps.sale(marketId, meterId)).settled) unsettled.push(meterId);
-      for (let i = 0; i < unsettled.length; i += this.#o.maxSellersPerUpkeep) {
-        const chunk = unsettled.slice(i, i + this.#o.maxSellersPerUpkeep);
-        const r = await this.#act(
-          "settle",
-          { marketId: String(marketId), meters: chunk, direct: true },
-          () => ps.settle(marketId, chunk),
+        if (!sellers.includes(meterId) && !(await ps.sale(marketId, meterId)).settled) sellers.push(meterId);
+      if (sellers.length === 0) {
+        await this.#claim(
+          orders.map((o) => o.orderId),
           report,
         );
-        if (r) {
-          const n = r.events.filter((e) => e.eventName === "SaleSettled").length;
-          report.settled += n;
-          this.metrics.actions.inc({ action: "settle" }, n);
-        }
+        continue;
+      }
+      // More makers than one transaction takes: the first ones claimed on their own.
+      const extra = Math.max(0, orders.length - this.#o.maxClaimsPerTx);
+      if (
+        extra > 0 &&
+        !(await this.#claim(
+          orders.slice(0, extra).map((o) => o.orderId),
+          report,
+        ))
+      )
+        continue;
+      let pending = orders.slice(extra).map((o) => o.orderId);
+      const buyers = (work.buyers.get(marketId) ?? []).slice(0, this.#o.maxBuyersPerTx);
+      for (let i = 0; i < sellers.length; i++) {
+        const meterId = sellers[i]!;
+        const last = i === sellers.length - 1;
+        const r = await this.#act(
+          "settle",
+          { marketId: String(marketId), meterId, orders: pending.length, buyers: last ? buyers.length : 0 },
+          () => ps.settleSale(marketId, meterId, pending, last ? buyers : []),
+          report,
+        );
+        // Done by someone else meanwhile, or failed: what is left is re-read next cycle.
+        if (!r) break;
+        pending = [];
+        const claimed = count(r, "OrderClaimed");
+        const settled = count(r, "SaleSettled");
+        const refunded = count(r, "RefundClaimed");
+        report.claimed += claimed;
+        report.settled += settled;
+        report.refunded += refunded;
+        if (claimed) this.metrics.actions.inc({ action: "claim" }, claimed);
+        if (settled) this.metrics.actions.inc({ action: "settle" }, settled);
+        if (refunded) this.metrics.actions.inc({ action: "refund" }, refunded);
       }
     }
 
