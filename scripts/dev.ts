@@ -248,7 +248,7 @@ async function services(info: StackInfo): Promise<LaterService[]> {
     {
       name: "keeper",
       script: "keeper",
-      description: `settlement keeper (account #8): claims makers after each gate, settles sellers through SettlementKeeper and pays refunds once a slot's report window (${DEV_REPORT_WINDOW / 60} min here) has passed`,
+      description: `settlement keeper (account #8): claims unfilled makers after each gate, settles each seller with settleSale (maker claims and refunds folded in) once a slot's report window (${DEV_REPORT_WINDOW / 60} min here) has passed`,
       command: "npm",
       args: ["run", "-s", "keeper", "--", "--interval", "5", "--port", String(keeperPort)],
       cwd: ROOT,
