@@ -32,13 +32,13 @@ const out = {
       .map(([k, v]) => [k.replace(/Ms$/, ""), Math.round(v / 100) / 10]),
   ),
   counts: Object.fromEntries(Object.entries(r.phases).filter(([k]) => !k.endsWith("Ms"))),
-  // CPU seconds of each world (its simulation process + its chain's node): the figure a loaded
+  // CPU seconds of each world (its simulation process + its chain's node + its indexer if any): the figure a loaded
   // machine does not distort; a world alternates between its two processes, so on quiet cores
   // its wall time is close to its CPU seconds
   cpu_s: Object.fromEntries(
     opts.params.strategies.map((st) => {
       const k = (x: string) => r.phases[`${st}_${x}`] ?? r.phases[x] ?? 0;
-      return [st, Math.round((k("simCpuMs") + k("chainCpuMs")) / 100) / 10];
+      return [st, Math.round((k("simCpuMs") + k("chainCpuMs") + k("indexerCpuMs")) / 100) / 10];
     }),
   ),
   machine: "2 shared cores; see docs/benchmarks.md",

@@ -57,6 +57,8 @@ export interface CommunityOutcome {
   gasUsed: number;
   refusals: number;
   actErrors: number;
+  /** Where the agents' observations came from (set by the simulation). */
+  observations?: { indexer: number; chain: number } | undefined;
   money: {
     householdsBalanced: boolean;
     mismatches: string[];

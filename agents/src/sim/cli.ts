@@ -1,10 +1,11 @@
 /**
  * `npm run simulate -- [--scenario default|gsy-e] [--households 20] [--pv 8] [--batteries 3] [--days 7]
  *   [--seed 42] [--retail 0.30] [--feed-in 0.08] [--fee-bps 100] [--strategy ramp,naive]
- *   [--start 2027-06-06T22:00:00Z] [--one-chain] [--direct-reports]`
+ *   [--start 2027-06-06T22:00:00Z] [--one-chain] [--direct-reports] [--indexer | --no-indexer]`
  * Prints the summary as JSON on stdout, progress on stderr. Each strategy's community runs in its
  * own process on its own chain (same households, weather and meters); `--one-chain` runs them all
- * in this process on one chain.
+ * in this process on one chain. `--indexer`: each world runs the real indexer on its chain and its
+ * agents observe through it (decision 0039).
  */
 import { parseArgs } from "node:util";
 import { parseQuote } from "@powershare/contracts/sdk";
@@ -34,6 +35,8 @@ export function optionsFromArgs(argv: string[]): { params: SimParams; oneChain: 
       scenario: { type: "string" },
       "one-chain": { type: "boolean" },
       "direct-reports": { type: "boolean" },
+      indexer: { type: "boolean" },
+      "no-indexer": { type: "boolean" },
     },
     strict: true,
   });
@@ -66,6 +69,10 @@ export function optionsFromArgs(argv: string[]): { params: SimParams; oneChain: 
     p.strategies = [...new Set(s)] as StrategyName[];
   }
   if (values["direct-reports"]) p.oraclePipeline = false;
+  if (values.indexer && values["no-indexer"])
+    throw new Error("--indexer and --no-indexer exclude each other");
+  if (values.indexer) p.indexer = true;
+  if (values["no-indexer"]) p.indexer = false;
   if (values.start) {
     const t = Date.parse(values.start);
     if (!Number.isFinite(t) || (t / 1000) % p.slotLength !== 0)

@@ -5,9 +5,10 @@
  * per-slot meter reports (the oracle's EIP-712 ReportBatch, signed with the oracle's key) built from
  * the simulated meters, and the settlement keeper (@powershare/cli's Keeper) claiming, settling and
  * refunding. Every slot: move the chain to the slot boundary, measure and report the slot that ended,
- * let the keeper work (every 4 slots), then run every agent's cycle.
+ * let the keeper work (every 4 slots), then run every agent's cycle. With `indexer`, the real indexer
+ * runs on the chain and the agents observe through it, each tick once it has caught up (decision 0039).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino, { type Logger } from "pino";
@@ -35,8 +36,10 @@ import {
 } from "@powershare/contracts/sdk";
 import { ORACLE_INDEX, startTestStack, type TestStack } from "@powershare/contracts/sdk/testing";
 import { deliverySettlementAbi, REPORT_TYPES, reportDomain } from "@powershare/contracts";
+import { startPonder, type PonderProcess } from "../../../indexer/test/support/ponder.ts";
 import { TradingAgent } from "../agent.ts";
 import { AgentIO, SharedReads } from "../chain/agent-io.ts";
+import { IndexerSource } from "../chain/observe-source.ts";
 import type { AgentSettings, HouseholdDevice } from "../graph/agent-graph.ts";
 import { NodeSqliteSaver } from "../graph/sqlite-checkpointer.ts";
 import { Weather } from "../model/weather.ts";
@@ -66,6 +69,11 @@ const REPORT_GAS = 8_000_000n;
 type MeterReport = { meterId: number; slotStart: number; importedWh: bigint; exportedWh: bigint };
 /** Room for every agent's transaction of a tick at its gas limit (40 × 16M) and the keeper's. */
 const BLOCK_GAS_LIMIT = 1_000_000_000n;
+/**
+ * How long a tick waits for the indexer to reach the tick's block before its agents observe (they
+ * fall back to the chain for that tick if it has not: IndexerSource's lag check).
+ */
+const INDEXER_WAIT_MS = 10_000;
 
 export interface SimHome {
   plan: HouseholdPlan;
@@ -125,7 +133,16 @@ export async function runSimulation(
   const dir = mkdtempSync(path.join(tmpdir(), "powershare-sim-"));
   const savers: NodeSqliteSaver[] = [];
   const closers: (() => void)[] = [];
+  let ponder: PonderProcess | undefined;
   try {
+    if (params.indexer) {
+      // the indexer starts with the stack (it indexes the onboarding while the agents are set up);
+      // PGlite in a fresh directory per world: two worlds are two chains with the same chain id
+      // (31337), which one PostgreSQL database's sync tables would mix up
+      const book = path.join(dir, "address-book.json");
+      writeFileSync(book, JSON.stringify(stack.addressBook));
+      ponder = await startPonder({ rpcUrl: stack.url, addressBook: book, schema: `sim_${process.pid}` });
+    }
     const rpc = (method: string, p: unknown[]) =>
       stack.publicClient.request({ method: method as never, params: p as never });
     // Multicall3 at its canonical address (the runtime code from viem's creation code): the reads
@@ -244,9 +261,11 @@ export async function runSimulation(
             maxWhPerSlot: (10_000 * L) / 3600,
           },
         };
+        const io = new AgentIO(ps, account, shared, { gasLimit: GAS_LIMIT });
         const agent = new TradingAgent(
           {
-            io: new AgentIO(ps, account, shared, { gasLimit: GAS_LIMIT }),
+            io,
+            source: ponder ? new IndexerSource(io, { url: ponder.url }) : undefined,
             strategy: strategyOf(strategy, params.windowSlots),
             settings,
             device,
@@ -267,7 +286,10 @@ export async function runSimulation(
       keeperMs: 0,
       agentsMs: 0,
       settleMs: 0,
+      indexerWaitMs: 0,
     };
+    const indexerWork = { indexerWaitTimeouts: 0 };
+    if (ponder) await ponder.ready(300_000);
     // The keeper discovers its work from the chain's logs. During the run it looks back
     // KEEPER_LOOKBACK_SLOTS slots (every order of those markets was placed after that block; older
     // markets are settled by then); the final pass reads the whole run. Without the window each
@@ -423,6 +445,17 @@ export async function runSimulation(
         keeperDid(await keeperOf(blockAt.get(t - KEEPER_LOOKBACK_SLOTS * L) ?? startBlock).cycle());
       lap("keeperMs", since);
       if (t < tradeUntil) {
+        if (ponder) {
+          // the chain moved in a jump (warp, reports, keeper): the agents observe once the indexer has
+          // caught up with it, or from the chain when it has not in INDEXER_WAIT_MS
+          since = Date.now();
+          const head = Number(await stack.publicClient.getBlockNumber());
+          await ponder.waitForBlock(head, INDEXER_WAIT_MS, 10).catch((err: unknown) => {
+            if (ponder?.proc.exitCode !== null) throw err;
+            indexerWork.indexerWaitTimeouts += 1;
+          });
+          lap("indexerWaitMs", since);
+        }
         since = Date.now();
         await sequencer.tick(
           (t - firstCycle) / L,
@@ -456,8 +489,8 @@ export async function runSimulation(
         flows: h.flows,
       }));
       const states = await Promise.all(c.homes.map((h) => h.agent.state()));
-      outcomes.push(
-        await accountCommunity(readPs, {
+      outcomes.push({
+        ...(await accountCommunity(readPs, {
           strategy: c.strategy,
           communityId: c.communityId,
           homes: ledgers,
@@ -467,23 +500,37 @@ export async function runSimulation(
           gasUsed: states.reduce((s, x) => s + (x?.memory.gasUsed ?? 0), 0),
           refusals: states.reduce((s, x) => s + (x?.memory.refused ?? 0), 0),
           actErrors: states.reduce((s, x) => s + (x?.memory.errors ?? 0), 0),
-        }),
-      );
+        })),
+        // where the agents' observations came from (the indexer, or the chain: ChainSource or a fallback)
+        observations: {
+          indexer: states.reduce((s, x) => s + (x?.memory.observe?.indexerCycles ?? 0), 0),
+          chain: states.reduce((s, x) => s + (x?.memory.observe?.chainCycles ?? 0), 0),
+        },
+      });
     }
     const cpu = process.cpuUsage(cpu0);
     cpuPhases.simCpuMs = Math.round((cpu.user + cpu.system) / 1000);
     cpuPhases.chainCpuMs = chainCpuMs(stack) - chain0;
+    if (ponder) cpuPhases.indexerCpuMs = procCpuMs(ponder.proc.pid);
     return {
       params,
       wallSeconds: (Date.now() - t0) / 1000,
       communities: outcomes,
       gridOnly,
-      phases: { ...phases, ...cpuPhases, ...sequencer.stats, ...keeperWork, ...(oraclePath?.stats ?? {}) },
+      phases: {
+        ...phases,
+        ...cpuPhases,
+        ...sequencer.stats,
+        ...keeperWork,
+        ...(ponder ? indexerWork : {}),
+        ...(oraclePath?.stats ?? {}),
+      },
       rpcCounts,
     };
   } finally {
     for (const close of closers) close();
     for (const s of savers) s.close();
+    await ponder?.stop();
     rmSync(dir, { recursive: true, force: true });
     if (!opts.stack) await stack.stop();
   }
@@ -491,8 +538,13 @@ export async function runSimulation(
 
 /** CPU time of the chain's node process so far, ms (0 where /proc is not there). */
 function chainCpuMs(stack: TestStack): number {
+  return procCpuMs(stack.node.proc.pid);
+}
+
+/** CPU time of a process so far, ms (0 where /proc is not there). */
+function procCpuMs(pid: number | undefined): number {
   try {
-    const f = readFileSync(`/proc/${stack.node.proc.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
     return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in 1/100 s
   } catch {
     return 0;

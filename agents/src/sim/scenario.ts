@@ -36,6 +36,12 @@ export interface SimParams {
    * (false, `--direct-reports`) a batch the simulation builds and signs with the oracle key.
    */
   oraclePipeline?: boolean | undefined;
+  /**
+   * Each world runs the real indexer (Ponder, PGlite in a temporary directory) on its chain and its
+   * agents observe through it (`IndexerSource`, the chain as fallback); every tick waits (bounded)
+   * until the indexer has reached the tick's block. Decision 0039.
+   */
+  indexer?: boolean | undefined;
 }
 
 export const DEFAULT_PARAMS: SimParams = {

@@ -32,6 +32,10 @@ export function summarise(r: SimResult) {
     refused_intents: c.refusals,
     act_errors: c.actErrors,
     money_balanced: c.money.balanced && c.money.householdsBalanced,
+    // with --indexer: the agents' observations through the indexer and from the chain (fallbacks)
+    ...(r.params.indexer && c.observations
+      ? { observations_indexer: c.observations.indexer, observations_chain: c.observations.chain }
+      : {}),
   });
   const agents = by.ramp ? figures(by.ramp) : undefined;
   const naive = by.naive ? figures(by.naive) : undefined;
@@ -58,6 +62,7 @@ export function summarise(r: SimResult) {
     self_sufficiency_pct: agents?.self_sufficiency_pct,
     gas_per_household_day: agents?.gas_per_household_day,
     wall_s: Math.round(r.wallSeconds * 10) / 10,
+    indexer: r.params.indexer === true,
     agents,
     naive,
   };
