@@ -21,6 +21,7 @@ import { TradingAgent } from "../src/agent.ts";
 import { RampStrategy } from "../src/strategy/ramp.ts";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { llmPlanner } from "../src/llm/planner.ts";
+import { TEST_HOUSEHOLD } from "./support/agent-setup.ts";
 
 let stack: TestStack;
 let communityId: number;
@@ -62,15 +63,7 @@ function deps(i: number, extra: Partial<AgentDeps> = {}): AgentDeps {
     agentId: `agent-${i}`,
     communityId,
     meterId: meters[i]!,
-    household: {
-      site: { latitude: 52.52, longitude: 13.4 },
-      annualKwh: 3500,
-      pv: { kWp: 8, performanceRatio: 0.8 },
-    },
-    clouds: { cloudFactor: () => 1 },
-    tariffs: { retailPerKwh: 300_000, feedInPerKwh: 80_000 },
-    windowSlots: 4,
-    lookaheadSlots: 8,
+    ...TEST_HOUSEHOLD,
     limits: {
       minPricePerKwh: 80_000,
       maxPricePerKwh: 300_000,

@@ -17,6 +17,7 @@ import { createAgentsApi } from "../src/http/server.ts";
 import { SiweAuth } from "../src/http/siwe-auth.ts";
 import { AgentService } from "../src/service.ts";
 import { RampStrategy } from "../src/strategy/ramp.ts";
+import { TEST_HOUSEHOLD } from "./support/agent-setup.ts";
 
 let stack: TestStack;
 let base: string;
@@ -27,15 +28,7 @@ const OWNER = 1;
 const STRANGER = 2;
 
 const template = (): Omit<AgentSettings, "agentId" | "meterId" | "communityId"> => ({
-  household: {
-    site: { latitude: 52.52, longitude: 13.4 },
-    annualKwh: 3500,
-    pv: { kWp: 8, performanceRatio: 0.8 },
-  },
-  clouds: { cloudFactor: () => 1 },
-  tariffs: { retailPerKwh: 300_000, feedInPerKwh: 80_000 },
-  windowSlots: 4,
-  lookaheadSlots: 8,
+  ...TEST_HOUSEHOLD,
   limits: {
     minPricePerKwh: 80_000,
     maxPricePerKwh: 300_000,

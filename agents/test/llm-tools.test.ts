@@ -19,6 +19,7 @@ import { llmPlanner, type LlmPlannerOptions } from "../src/llm/planner.ts";
 import type { RiskLimits } from "../src/risk/limits.ts";
 import { RampStrategy } from "../src/strategy/ramp.ts";
 import { calls, ScriptedToolModel, toolResult, type Script } from "./support/scripted-model.ts";
+import { TEST_HOUSEHOLD } from "./support/agent-setup.ts";
 
 let stack: TestStack;
 let communityId: number;
@@ -52,15 +53,7 @@ function agent(i: number, script: Script, opts: Omit<LlmPlannerOptions, "model">
     agentId: `llm-agent-${i}`,
     communityId,
     meterId: meters[i]!,
-    household: {
-      site: { latitude: 52.52, longitude: 13.4 },
-      annualKwh: 3500,
-      pv: { kWp: 8, performanceRatio: 0.8 },
-    },
-    clouds: { cloudFactor: () => 1 },
-    tariffs: { retailPerKwh: 300_000, feedInPerKwh: 80_000 },
-    windowSlots: 4,
-    lookaheadSlots: 8,
+    ...TEST_HOUSEHOLD,
     limits: LIMITS,
   };
   const model = new ScriptedToolModel(script, hangMs);

@@ -34,6 +34,7 @@ import { announceRefusals, announceWrites, type AnnounceTarget } from "../src/no
 import { NotifierHookClient } from "../src/notify/hook-client.ts";
 import { AgentService, type ManagedAgent } from "../src/service.ts";
 import { RampStrategy } from "../src/strategy/ramp.ts";
+import { TEST_HOUSEHOLD } from "./support/agent-setup.ts";
 
 const AGENT = 1;
 const OWNER = 6;
@@ -147,15 +148,7 @@ function agentSettings(): AgentSettings {
     agentId: `agent-${AGENT}`,
     communityId,
     meterId,
-    household: {
-      site: { latitude: 52.52, longitude: 13.4 },
-      annualKwh: 3500,
-      pv: { kWp: 8, performanceRatio: 0.8 },
-    },
-    clouds: { cloudFactor: () => 1 },
-    tariffs: { retailPerKwh: 300_000, feedInPerKwh: 80_000 },
-    windowSlots: 4,
-    lookaheadSlots: 8,
+    ...TEST_HOUSEHOLD,
     limits: {
       minPricePerKwh: 80_000,
       maxPricePerKwh: 300_000,

@@ -43,6 +43,7 @@ import {
 import { TradingAgent } from "../src/agent.ts";
 import type { AgentDeps, AgentSettings } from "../src/graph/agent-graph.ts";
 import { RampStrategy } from "../src/strategy/ramp.ts";
+import { TEST_HOUSEHOLD } from "./support/agent-setup.ts";
 
 const SELLER = 1;
 const BUYER = 2;
@@ -189,15 +190,7 @@ function settings(i: number): AgentSettings {
     agentId: `observe-${i}`,
     communityId,
     meterId: meters[i]!,
-    household: {
-      site: { latitude: 52.52, longitude: 13.4 },
-      annualKwh: 3500,
-      pv: { kWp: 8, performanceRatio: 0.8 },
-    },
-    clouds: { cloudFactor: () => 1 },
-    tariffs: { retailPerKwh: 300_000, feedInPerKwh: 80_000 },
-    windowSlots: 4,
-    lookaheadSlots: 8,
+    ...TEST_HOUSEHOLD,
     limits: LIMITS,
   };
 }

@@ -19,20 +19,25 @@ export interface AgentSetup {
   meterId: number;
 }
 
+/** The test household: 8 kWp of PV in Berlin under a clear sky, 3,500 kWh a year, a 4-slot window. */
+export const TEST_HOUSEHOLD = {
+  household: {
+    site: { latitude: 52.52, longitude: 13.4 },
+    annualKwh: 3500,
+    pv: { kWp: 8, performanceRatio: 0.8 },
+  },
+  clouds: { cloudFactor: () => 1 },
+  tariffs: { retailPerKwh: 300_000, feedInPerKwh: 80_000 },
+  windowSlots: 4,
+  lookaheadSlots: 8,
+} satisfies Partial<AgentSettings>;
+
 export function agentSettings(s: AgentSetup): AgentSettings {
   return {
     agentId: `kill-agent-${s.account}`,
     communityId: s.communityId,
     meterId: s.meterId,
-    household: {
-      site: { latitude: 52.52, longitude: 13.4 },
-      annualKwh: 3500,
-      pv: { kWp: 8, performanceRatio: 0.8 },
-    },
-    clouds: { cloudFactor: () => 1 },
-    tariffs: { retailPerKwh: 300_000, feedInPerKwh: 80_000 },
-    windowSlots: 4,
-    lookaheadSlots: 8,
+    ...TEST_HOUSEHOLD,
     limits: {
       minPricePerKwh: 80_000,
       maxPricePerKwh: 300_000,
