@@ -275,7 +275,6 @@ export function buildAgentGraph(deps: AgentDeps) {
       delivery = next;
       settled[key] = (r.soldWh - r.deliveredWh) / r.soldWh;
     }
-    const orders = { ...memory.orders };
     const seen = memory.observe ?? { source: "none", indexerCycles: 0, chainCycles: 0 };
     const observe = {
       source: o.source,
@@ -303,7 +302,6 @@ export function buildAgentGraph(deps: AgentDeps) {
       measuredNet,
       lastReportedSlot,
       forecasts: remembered,
-      orders,
       delivery,
       settled,
       observe,
@@ -315,9 +313,8 @@ export function buildAgentGraph(deps: AgentDeps) {
     const input = decisionInput(state, settings);
     if (deps.planner) {
       try {
-        const reads = sdkReads(io, [
-          ...new Set([...Object.keys(state.memory.orders), ...input.own.map((x) => x.orderId)]),
-        ]);
+        // the orders the agent manages: its memory's (observe read exactly those into `own`)
+        const reads = sdkReads(io, Object.keys(state.memory.orders));
         const plan = await deps.planner(input, { reads, limits: settings.limits });
         return { plan };
       } catch (err) {
