@@ -19,6 +19,12 @@ export interface PonderProcess {
   indexedBlock(): Promise<number>;
   waitForBlock(block: number, timeoutMs?: number, pollMs?: number): Promise<void>;
   /**
+   * Reads until `ok` holds: `@ponder/client`'s /sql/db serves a repeated query from a cache that
+   * a NOTIFY, on its own connection, invalidates after each block commits — so a read right after
+   * `waitForBlock` may still see the block before. Throws with `what` after the timeout.
+   */
+  readUntil<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs?: number): Promise<T>;
+  /**
    * Resolves when `/sql/live` takes subscriptions: Ponder's live-query middleware checks each
    * second whether the app is ready and refuses them (503) until it has seen it.
    */
@@ -131,6 +137,15 @@ export async function startPonder(opts: PonderOptions): Promise<PonderProcess> {
         if (Date.now() > deadline)
           throw new Error(`ponder did not reach block ${block}:\n${out.slice(-5000)}`);
         await new Promise((r) => setTimeout(r, pollMs));
+      }
+    },
+    async readUntil(read, ok, what, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await read();
+        if (ok(value)) return value;
+        if (Date.now() > deadline) throw new Error(`the indexer never served ${what} in ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
       }
     },
     async liveQueriesReady(timeoutMs = 10_000) {
