@@ -91,6 +91,8 @@ const count = (r: WriteResult<unknown>, name: string): number =>
   r.events.filter((e) => e.eventName === name).length;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Ascending order of ids (Array.prototype.sort's comparator for bigints). */
+const ascending = (x: bigint, y: bigint): number => (x < y ? -1 : x > y ? 1 : 0);
 
 export class Keeper {
   readonly metrics: KeeperMetrics;
@@ -221,12 +223,10 @@ export class Keeper {
     this.metrics.ordersPending.set(work.orders.length);
 
     // Live maker orders (claimed ones are gone); a filled order waits for its market's settlement.
-    const byId = (x: { orderId: bigint }, y: { orderId: bigint }) =>
-      x.orderId < y.orderId ? -1 : x.orderId > y.orderId ? 1 : 0;
     const live: Awaited<ReturnType<PowerShare["orders"]>> = [];
-    const ids = work.orders.map((o) => o.orderId).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const ids = work.orders.map((o) => o.orderId).sort(ascending);
     for (let i = 0; i < ids.length; i += 300) live.push(...(await ps.orders(ids.slice(i, i + 300))));
-    live.sort(byId);
+    live.sort((x, y) => ascending(x.orderId, y.orderId));
     if (ids.length > live.length) {
       report.skipped += ids.length - live.length;
       this.metrics.skipped.inc({ action: "claim" }, ids.length - live.length);
@@ -254,7 +254,7 @@ export class Keeper {
     await this.#claim(unfilled, report);
 
     // 2. Markets past their report window: each unsettled seller meter through settleSale.
-    for (const marketId of [...work.markets].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))) {
+    for (const marketId of [...work.markets].sort(ascending)) {
       if (!(await settleable(marketId))) continue;
       const orders = makers.get(marketId) ?? [];
       // Sellers: the meters of the unclaimed filled asks (no settlement happens while an ask is
