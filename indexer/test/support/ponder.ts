@@ -23,7 +23,12 @@ export interface PonderProcess {
    * a NOTIFY, on its own connection, invalidates after each block commits — so a read right after
    * `waitForBlock` may still see the block before. Throws with `what` after the timeout.
    */
-  readUntil<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs?: number): Promise<T>;
+  readUntil<T>(
+    read: () => Promise<T>,
+    ok: (value: T) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<T>;
   /**
    * Resolves when `/sql/live` takes subscriptions: Ponder's live-query middleware checks each
    * second whether the app is ready and refuses them (503) until it has seen it.
