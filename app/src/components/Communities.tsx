@@ -5,13 +5,14 @@ import { useId, useState } from "react";
 import { isAddress, type Abi, type Address } from "viem";
 import { useAccount, useConfig } from "wagmi";
 import { useQuery } from "@tanstack/react-query";
-import { getBlock, getBlockNumber, getLogs, signTypedData } from "viem/actions";
+import { signTypedData } from "viem/actions";
 import { getConnectorClient } from "wagmi/actions";
 import { useAppConfig } from "@/hooks/useAppConfig";
 import { useIsMember } from "@/hooks/useChainState";
 import { useCommunities, useCommunity, useIndexerBase } from "@/hooks/useIndexer";
 import { useTx } from "@/hooks/useTx";
 import { gql, type Items, type Proposal } from "@/lib/indexer";
+import { readProposalSteps, StepNotOnRpcYet } from "@/lib/proposal-steps";
 import { formatKwh, formatUsdc, parseUsdc, shortAddress } from "@/lib/units";
 
 export function CommunitiesList() {
@@ -62,8 +63,6 @@ const utc = (s: string | bigint | null | undefined) =>
     ? "—"
     : new Date(Number(s) * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 const SUPPORT_LABEL = ["Against", "For", "Abstain"];
-/** How far back the timeline looks for a proposal's queue and execute transactions on chain. */
-const TIMELINE_BLOCKS = 10_000n;
 
 /**
  * A proposal's life: proposed, each vote (indexer), the vote's close, queued with its eta and
@@ -88,30 +87,14 @@ function ProposalTimeline({ p }: { p: Proposal }) {
   const steps = useQuery({
     queryKey: ["proposal-steps", p.id, p.eta, p.executed],
     enabled: Boolean(gov && (p.eta || p.executed)),
-    queryFn: async () => {
-      const client = wagmiConfig.getClient({ chainId: cfg.chainId });
-      const latest = await getBlockNumber(client);
-      const fromBlock = latest > TIMELINE_BLOCKS ? latest - TIMELINE_BLOCKS : 0n;
-      const logs = await getLogs(client, {
-        address: gov!,
-        events: treasuryGovernorAbi.filter(
-          (x) => x.type === "event" && (x.name === "ProposalQueued" || x.name === "ProposalExecuted"),
-        ) as never,
-        args: { proposalId: BigInt(p.id) } as never,
-        fromBlock,
-        toBlock: latest,
-      });
-      const out: Record<string, { at: bigint; hash: string }> = {};
-      for (const l of logs as unknown as {
-        eventName: string;
-        blockNumber: bigint;
-        transactionHash: string;
-      }[]) {
-        const b = await getBlock(client, { blockNumber: l.blockNumber });
-        out[l.eventName] = { at: b.timestamp, hash: l.transactionHash };
-      }
-      return out;
-    },
+    queryFn: () =>
+      readProposalSteps(wagmiConfig.getClient({ chainId: cfg.chainId }), gov!, BigInt(p.id), [
+        ...(p.eta ? (["ProposalQueued"] as const) : []),
+        ...(p.executed ? (["ProposalExecuted"] as const) : []),
+      ]),
+    // The indexer may report a step a block before the wallet's RPC serves it: read again.
+    retry: (failures, error) => failures < (error instanceof StepNotOnRpcYet ? 20 : 1),
+    retryDelay: 500,
   });
   const queued = steps.data?.ProposalQueued;
   const executed = steps.data?.ProposalExecuted;
